@@ -1,0 +1,1 @@
+"""Market data providers, one module per source; see _template.py for the shape."""

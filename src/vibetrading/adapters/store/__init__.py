@@ -1,0 +1,1 @@
+"""Persistence: the Parquet bar store (and, later, the database)."""

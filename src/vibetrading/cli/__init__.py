@@ -1,0 +1,1 @@
+"""The ``vibetrading`` command line (Typer + Rich)."""

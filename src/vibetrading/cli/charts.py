@@ -1,0 +1,32 @@
+"""Terminal charts: a price line drawn with block characters, for Rich output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["line_chart"]
+
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def line_chart(values: Sequence[float], *, width: int = 72, height: int = 8) -> list[str]:
+    """Return `height` text rows drawing `values` as a filled area chart `width` columns wide.
+
+    The series is resampled to `width` points (last value per column); NaNs are skipped.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    data = data[np.isfinite(data)]
+    if len(data) == 0 or width < 1 or height < 1:
+        return []
+    edges = np.linspace(0, len(data), num=min(width, len(data)) + 1).astype(int)
+    points = data[np.maximum(edges[1:] - 1, 0)]
+    low, high = float(points.min()), float(points.max())
+    span = high - low or 1.0
+    levels = (points - low) / span * height * 8  # eighths of a row
+    rows = []
+    for row in range(height - 1, -1, -1):
+        fill = np.clip(levels - row * 8, 0, 8).round().astype(int)
+        rows.append("".join(_BLOCKS[f] for f in fill))
+    return rows

@@ -1,0 +1,80 @@
+"""The ``vibetrading`` command: thin commands over the services, errors mapped once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from vibetrading.cli.data import data_app
+from vibetrading.cli.tour import tour
+from vibetrading.errors import (
+    ConfigError,
+    DataError,
+    NotFound,
+    ProviderError,
+    StrategyError,
+    VibeTradingError,
+)
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="vibetrading",
+    help="Describe a trading idea, backtest it honestly, paper-trade it. Offline first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+app.command("tour", help="A two-minute tour of the bundled real market data.")(tour)
+
+_EXIT_CODES: list[tuple[type[VibeTradingError], int]] = [
+    (ConfigError, 2),
+    (NotFound, 3),
+    (DataError, 3),
+    (ProviderError, 4),
+    (StrategyError, 5),
+]
+
+
+def exit_code_for(error: VibeTradingError) -> int:
+    """Return the process exit status for `error` (1 for the unlisted branches)."""
+    return next((code for kind, code in _EXIT_CODES if isinstance(error, kind)), 1)
+
+
+def main() -> None:
+    """Run the CLI, turning VibeTrading errors into one red line and an exit status."""
+    try:
+        app(standalone_mode=False)
+    except VibeTradingError as e:
+        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(exit_code_for(e))
+    except typer.Abort:
+        Console(stderr=True).print("aborted")
+        sys.exit(130)
+    except Exception as e:  # click usage errors and the like carry their own exit codes
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        if os.environ.get("VIBETRADING_DEBUG"):
+            raise
+        logging.getLogger("vibetrading").debug("unexpected error", exc_info=True)
+        Console(stderr=True).print(
+            f"[bold red]internal error:[/] {type(e).__name__}: {e}\n"
+            "This is a bug in VibeTrading; set VIBETRADING_DEBUG=1 to see the traceback.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

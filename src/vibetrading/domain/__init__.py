@@ -1,0 +1,1 @@
+"""Pure domain logic: no network, database, files, environment or wall clock."""
