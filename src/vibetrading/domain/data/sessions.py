@@ -69,7 +69,8 @@ def in_session_mask(
     safe = np.clip(position, 0, None)
     if len(starts) == 0:
         return np.zeros(len(index), dtype=np.bool_)
-    return valid & (stamps >= starts[safe]) & (stamps + bar_ns <= ends[safe])
+    inside = (stamps >= starts[safe]) & (stamps < ends[safe]) & (stamps + bar_ns <= ends[safe])
+    return valid & inside
 
 
 def to_session_labels(index: pd.DatetimeIndex, calendar: Any) -> npt.NDArray[np.int64]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -160,8 +161,11 @@ def get_calendar(name: str) -> Any:
     """Return the exchange-calendars calendar `name`, covering 1990 to next year."""
     import exchange_calendars as xcals
 
-    calendar_class = type(xcals.get_calendar(name))
-    start = max(
-        pd.Timestamp(CALENDAR_START), calendar_class.bound_min() or pd.Timestamp(CALENDAR_START)
-    )
-    return xcals.get_calendar(name, start=start)
+    with warnings.catch_warnings():
+        # exchange-calendars 4.x reads Series.values and DatetimeIndex.weekday, which pandas 3
+        # deprecates (Pandas4Warning); the values it reads are correct either way.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return xcals.get_calendar(name, start=pd.Timestamp(CALENDAR_START))
+        except ValueError:  # a calendar whose history starts later than 1990
+            return xcals.get_calendar(name)

@@ -326,7 +326,8 @@ def close_matches(text: str, candidates: list[str] | None = None, *, limit: int 
         pool = {c.casefold(): c for c in candidates}
     else:
         pool = {key: instrument.code for key, instrument in _NAMES.items()}
-    matches = difflib.get_close_matches(
-        text.strip().casefold(), list(pool), n=limit * 3, cutoff=0.6
-    )
+    words = text.strip().casefold()
+    matches: list[str] = []
+    for probe in (words, *words.split()):
+        matches += difflib.get_close_matches(probe, list(pool), n=limit * 3, cutoff=0.6)
     return list(dict.fromkeys(pool[m] for m in matches))[:limit]

@@ -1,0 +1,24 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Give every test its own empty VIBETRADING_HOME and fresh settings."""
+    home = tmp_path_factory.mktemp("vibetrading-home")
+    monkeypatch.setenv("VIBETRADING_HOME", str(home))
+    monkeypatch.delenv("VIBETRADING_REDIS_URL", raising=False)
+    from vibetrading import data
+    from vibetrading.settings import get_settings
+
+    get_settings.cache_clear()
+    data.service.cache_clear()
+    yield home
+    get_settings.cache_clear()
+    data.service.cache_clear()
