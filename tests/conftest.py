@@ -9,7 +9,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Give every test its own empty VIBETRADING_HOME and fresh settings."""
     home = tmp_path_factory.mktemp("vibetrading-home")
     monkeypatch.setenv("VIBETRADING_HOME", str(home))

@@ -143,9 +143,16 @@ def import_file(
     """Import a CSV or Parquet file: detect its columns, clean it, store it."""
     report = _service().import_file(file, symbol=symbol, timeframe=timeframe, timezone=timezone)
     console = _console()
+    rules = (
+        f"{report.market} market, {report.calendar} sessions"
+        if report.calendar
+        else "no market rules: whole units, no costs, every timestamp kept"
+        if report.market == "GENERIC"
+        else f"{report.market} market, trades around the clock"
+    )
     console.print(
         f"[bold green]imported[/] {report.rows:,} {report.timeframe} bars of {report.symbol} "
-        f"({report.start} → {report.end})"
+        f"({rules}) from {report.start} to {report.end}"
     )
     for line in report.detection:
         console.print(f"  read: {line}")

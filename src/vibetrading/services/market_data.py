@@ -63,6 +63,8 @@ class ImportReport:
     """What an import did: how the file was read and what cleaning changed."""
 
     symbol: str
+    market: str
+    calendar: str | None
     timeframe: str
     source: str
     rows: int
@@ -284,7 +286,10 @@ class MarketDataService:
         last: pd.Timestamp | None,
         fetched: FetchedBars,
     ) -> str:
-        held = fetched.bars.index
+        try:
+            held = self._locate(symbol, timeframe, None, None, None)[0].bars.index
+        except (EmptyData, UnknownSymbol):
+            held = fetched.bars.index
         span = f"{held[0].date()} to {held[-1].date()}" if len(held) else "nothing"
         asked = f"{_day(first)} to {_day(last)}"
         return (
@@ -318,7 +323,8 @@ class MarketDataService:
         info = self._safe_info(resolved, frame)
         existing = self._existing(resolved, frame, info, provider)
         report = FetchReport(symbol=resolved.code, provider=provider, timeframe=frame.value)
-        ranges = _missing_ranges(first, last, existing.bars.index if existing else None)
+        held = existing.bars.index if existing else None
+        ranges = _missing_ranges(first, last, held, bar=_bar_length(frame))
         if existing is not None and info is not None and not ranges:
             report.notes.append("already stored: nothing to fetch")
             report.bars_total, report.start, report.end = info.rows, info.start, info.end
@@ -330,9 +336,14 @@ class MarketDataService:
         for index, (lo, hi) in enumerate(ranges):
             report.requested.append((_iso(lo), _iso(hi)))
             step = _scaled(progress, index, len(ranges))
-            pieces.append(
-                source.fetch_bars(resolved, timeframe=frame, start=lo, end=hi, progress=step)
-            )
+            try:
+                pieces.append(
+                    source.fetch_bars(resolved, timeframe=frame, start=lo, end=hi, progress=step)
+                )
+            except EmptyData:
+                if existing is None:
+                    raise
+                report.notes.append(f"no bars from {_day(lo)} to {_day(hi)}")
         merged = _merge(pieces, provider)
         cleaned, report.cleaning = clean_bars(
             merged.bars, timeframe=frame, calendar=self._calendar(resolved)
@@ -404,6 +415,8 @@ class MarketDataService:
         )
         return ImportReport(
             symbol=resolved.code,
+            market=resolved.market.value,
+            calendar=None if resolved.is_continuous else resolved.calendar_name,
             timeframe=chosen.value,
             source=source,
             rows=stored.rows,
@@ -442,16 +455,26 @@ def _iso(value: pd.Timestamp | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _bar_length(timeframe: Timeframe) -> pd.Timedelta:
+    lengths = {Timeframe.D1: 1, Timeframe.W1: 7, Timeframe.MN1: 28}
+    return timeframe.offset if timeframe.is_intraday else pd.Timedelta(days=lengths[timeframe])
+
+
 def _missing_ranges(
-    first: pd.Timestamp | None, last: pd.Timestamp | None, held: pd.DatetimeIndex | None
+    first: pd.Timestamp | None,
+    last: pd.Timestamp | None,
+    held: pd.DatetimeIndex | None,
+    *,
+    bar: pd.Timedelta,
 ) -> list[tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+    """Return the parts of [first, last] outside the held bars; the last bar covers `bar`."""
     if held is None or len(held) == 0:
         return [(first, last)]
     ranges: list[tuple[pd.Timestamp | None, pd.Timestamp | None]] = []
     if first is None or first < held[0]:
         ranges.append((first, held[0] - pd.Timedelta(1, "ns")))
-    if last is None or last > held[-1]:
-        ranges.append((held[-1] + pd.Timedelta(1, "ns"), last))
+    if last is None or last >= held[-1] + bar:
+        ranges.append((held[-1] + bar, last))
     return ranges
 
 

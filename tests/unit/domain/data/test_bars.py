@@ -55,8 +55,15 @@ def test_adjust_bars_factor_scales_prices_and_inverts_volume():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1d", Timeframe.D1), ("daily", Timeframe.D1), ("1m", Timeframe.M1), ("1M", Timeframe.MN1),
-     ("60m", Timeframe.H1), ("1mo", Timeframe.MN1), ("1W", Timeframe.W1)],
+    [
+        ("1d", Timeframe.D1),
+        ("daily", Timeframe.D1),
+        ("1m", Timeframe.M1),
+        ("1M", Timeframe.MN1),
+        ("60m", Timeframe.H1),
+        ("1mo", Timeframe.MN1),
+        ("1W", Timeframe.W1),
+    ],
     ids=str,
 )
 def test_timeframe_parse_aliases(text, expected):
@@ -76,7 +83,9 @@ def test_resolve_range_end_date_covers_whole_day():
 
 
 def test_resolve_range_intraday_dates_are_exchange_days():
-    first, _ = resolve_range("2020-03-02", None, timezone="America/New_York", timeframe=Timeframe.H1)
+    first, _ = resolve_range(
+        "2020-03-02", None, timezone="America/New_York", timeframe=Timeframe.H1
+    )
 
     assert first == pd.Timestamp("2020-03-02 05:00", tz="UTC")
 

@@ -70,7 +70,8 @@ def test_clean_bars_intraday_lunch_break_bars_dropped():
 
 
 prices = hnp.arrays(
-    np.float64, st.integers(1, 40),
+    np.float64,
+    st.integers(1, 40),
     elements=st.one_of(st.floats(-10, 1e6), st.just(np.nan)),
 )
 
@@ -81,9 +82,13 @@ def test_clean_bars_output_always_satisfies_contract(close, seed):
     rng = np.random.default_rng(seed)
     n = len(close)
     frame = pd.DataFrame(
-        {"open": close * rng.uniform(0.9, 1.1, n), "high": close * rng.uniform(0.9, 1.2, n),
-         "low": close * rng.uniform(0.8, 1.1, n), "close": close,
-         "volume": rng.uniform(-10, 100, n)},
+        {
+            "open": close * rng.uniform(0.9, 1.1, n),
+            "high": close * rng.uniform(0.9, 1.2, n),
+            "low": close * rng.uniform(0.8, 1.1, n),
+            "close": close,
+            "volume": rng.uniform(-10, 100, n),
+        },
         index=pd.DatetimeIndex(rng.choice(pd.date_range("2020-01-01", periods=60, freq="D"), n)),
     )
 

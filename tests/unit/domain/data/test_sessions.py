@@ -23,13 +23,17 @@ def test_session_segments_hong_kong_split_at_lunch():
 
 
 def test_session_labels_skip_holidays():
-    labels = session_labels(get_calendar("XNYS"), pd.Timestamp("2024-12-24"), pd.Timestamp("2024-12-27"))
+    labels = session_labels(
+        get_calendar("XNYS"), pd.Timestamp("2024-12-24"), pd.Timestamp("2024-12-27")
+    )
 
     assert list(labels.strftime("%Y-%m-%d")) == ["2024-12-24", "2024-12-26", "2024-12-27"]
 
 
 def test_session_labels_history_reaches_1999_for_samples():
-    labels = session_labels(get_calendar("XNYS"), pd.Timestamp("1999-01-04"), pd.Timestamp("1999-01-08"))
+    labels = session_labels(
+        get_calendar("XNYS"), pd.Timestamp("1999-01-04"), pd.Timestamp("1999-01-08")
+    )
 
     assert len(labels) == 5
 
