@@ -29,7 +29,8 @@ def test_redis_cache_round_trip_keeps_frame_and_attrs(cache):
 
     pd.testing.assert_frame_equal(hit, bars, check_freq=False)
     assert hit.attrs["symbol"] == "SPX"
-    assert hit.attrs["synthetic"] is False and hit.attrs["adjusted"] is True
+    assert hit.attrs["synthetic"] is False
+    assert hit.attrs["adjusted"] is True
     assert cache.errors == 0
 
 

@@ -109,7 +109,8 @@ def test_load_bars_adjusted_by_default_raw_on_request():
     raw = service.load_bars("AAPL", adjusted=False)
 
     assert adjusted["close"].iloc[0] == pytest.approx(raw["close"].iloc[0] * 0.5)
-    assert adjusted.attrs["adjusted"] is True and raw.attrs["adjusted"] is False
+    assert adjusted.attrs["adjusted"] is True
+    assert raw.attrs["adjusted"] is False
 
 
 def test_load_bars_provider_named_fetches_through_store():
@@ -162,7 +163,8 @@ def test_import_file_generic_name_cleaned_and_loadable(tmp_path):
     report = service.import_file(csv, symbol="my series")
     loaded = service.load_bars("my series")
 
-    assert report.symbol == "MY SERIES" and report.timeframe == "1d"
+    assert report.symbol == "MY SERIES"
+    assert report.timeframe == "1d"
     assert report.cleaning.non_positive_dropped == 1
     assert len(loaded) == 19
     assert any(listing.symbol == "MY SERIES" for listing in service.list_symbols())

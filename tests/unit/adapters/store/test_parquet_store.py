@@ -22,7 +22,9 @@ def test_parquet_store_round_trip_keeps_bars_factor_and_metadata(store):
     pd.testing.assert_frame_equal(read.bars, bars, check_freq=False)
     pd.testing.assert_series_equal(read.adj_factor, factor, check_names=False, check_freq=False)
     assert read.source == "yfinance"
-    assert info.rows == 50 and info.adjustment == "raw+factor" and info.fetched_at == "t0"
+    assert info.rows == 50
+    assert info.adjustment == "raw+factor"
+    assert info.fetched_at == "t0"
     assert len(info.sha256) == 64
     assert store.list()[0].symbol == "AAPL"
 

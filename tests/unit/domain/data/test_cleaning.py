@@ -94,7 +94,8 @@ def test_clean_bars_output_always_satisfies_contract(close, seed):
 
     cleaned, report = clean_bars(frame)
 
-    assert cleaned.index.is_monotonic_increasing and cleaned.index.is_unique
+    assert cleaned.index.is_monotonic_increasing
+    assert cleaned.index.is_unique
     assert (cleaned[["open", "high", "low", "close"]] > 0).all().all()
     assert (cleaned["high"] >= cleaned[["open", "close"]].max(axis=1)).all()
     assert (cleaned["low"] <= cleaned[["open", "close"]].min(axis=1)).all()

@@ -49,7 +49,8 @@ def test_in_session_mask_and_labels_nyse_minutes():
 
     assert mask.tolist() == [False, True, True, False]
     assert labels[1] == pd.Timestamp("2024-03-04", tz="UTC").value
-    assert labels[0] == -1 and labels[3] == -1
+    assert labels[0] == -1
+    assert labels[3] == -1
 
 
 def test_in_session_mask_empty_index():

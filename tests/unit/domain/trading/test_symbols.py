@@ -50,7 +50,8 @@ def test_symbol_market_facts_a_share_follow_market_rules():
     assert symbol.rules.t_plus == 1
     assert symbol.rules.price_limit_rate == pytest.approx(0.10)
     assert not symbol.rules.allows_shorting
-    assert symbol.costs.stamp_duty_sell_rate > 0 and symbol.costs.stamp_duty_buy_rate == 0
+    assert symbol.costs.stamp_duty_sell_rate > 0
+    assert symbol.costs.stamp_duty_buy_rate == 0
 
 
 def test_symbol_hong_kong_board_lot_per_symbol():
