@@ -135,7 +135,7 @@ class ParquetBarStore:
         self._atomic_write(
             data_path,
             lambda p: pq.write_table(
-                table, p, compression="zstd", write_page_checksum=True, row_group_size=1 << 20
+                table, p, compression="lz4", write_page_checksum=True, row_group_size=1 << 20
             ),
         )
         stat = data_path.stat()
@@ -194,9 +194,8 @@ class ParquetBarStore:
 
     @staticmethod
     def _to_fetched(table: pa.Table, info: StoredBarsInfo) -> FetchedBars:
-        index = pd.DatetimeIndex(
-            table.column("timestamp").to_numpy().astype("datetime64[ns]"), name="timestamp"
-        ).tz_localize("UTC")
+        stamps = table.column("timestamp").combine_chunks().cast(pa.int64()).to_numpy()
+        index = pd.DatetimeIndex(stamps.view("datetime64[ns]"), name="timestamp").tz_localize("UTC")
         frame = pd.DataFrame(
             {name: table.column(name).to_numpy() for name in BAR_COLUMNS}, index=index
         )
