@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import Case, measure, print_cases
 
+from _timing import Case, measure, print_cases
 from vibetrading.adapters.providers.bundled import SampleProvider
 from vibetrading.adapters.store.parquet_store import ParquetBarStore
 from vibetrading.domain.data import FetchedBars, Timeframe
