@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vibetrading.adapters.providers.files import read_bar_file_lines
 from vibetrading.adapters.store.cache import MemoryBarCache, RedisBarCache
 from vibetrading.adapters.store.parquet_store import ParquetBarStore
 from vibetrading.services.market_data import MarketDataService
@@ -73,4 +74,5 @@ def build_market_data(settings: Settings | None = None) -> MarketDataService:
         store=ParquetBarStore(settings.data_dir / "bars"),
         providers=provider_factories(settings),
         cache=cache,
+        read_file=read_bar_file_lines,
     )

@@ -29,6 +29,7 @@ from vibetrading.domain.trading.symbols import close_matches
 from vibetrading.errors import ConfigError, CorruptData, EmptyData, UnknownSymbol
 from vibetrading.services.ports import (
     BarCache,
+    BarFileReader,
     BarStore,
     MarketDataProvider,
     ProgressCallback,
@@ -84,12 +85,14 @@ class MarketDataService:
         store: BarStore,
         providers: Mapping[str, Callable[[], MarketDataProvider]],
         cache: BarCache | None = None,
+        read_file: BarFileReader | None = None,
         clock: Callable[[], pd.Timestamp] = lambda: pd.Timestamp.now(tz="UTC"),
     ) -> None:
         self.store = store
         self._factories = dict(providers)
         self._providers: dict[str, MarketDataProvider] = {}
         self.cache = cache
+        self.read_file = read_file
         self.clock = clock
 
     @property
@@ -388,13 +391,11 @@ class MarketDataService:
         read in `timezone` (default: UTC). The report lists the detected columns, every
         assumption and every cleaning change.
         """
-        from vibetrading.adapters.providers.files import read_bar_file
-
         try:
             resolved = parse_symbol(symbol)
         except UnknownSymbol:
             resolved = Symbol.generic(symbol)
-        frame, detection = read_bar_file(path, timezone=timezone)
+        frame, detection = self.read_file(Path(path), timezone)
         chosen = (
             Timeframe.parse(timeframe)
             if timeframe
@@ -410,7 +411,7 @@ class MarketDataService:
         stored = self.store.write(
             resolved.code,
             chosen,
-            FetchedBars(cleaned, source, notes=detection.lines()),
+            FetchedBars(cleaned, source, notes=detection),
             fetched_at=self.clock().isoformat(),
         )
         return ImportReport(
@@ -422,7 +423,7 @@ class MarketDataService:
             rows=stored.rows,
             start=stored.start,
             end=stored.end,
-            detection=detection.lines(),
+            detection=detection,
             cleaning=cleaning,
             replaced=previous.source if previous else None,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import pandas as pd
@@ -13,6 +14,7 @@ from vibetrading.domain.trading import Symbol
 
 __all__ = [
     "BarCache",
+    "BarFileReader",
     "BarStore",
     "MarketDataProvider",
     "ProgressCallback",
@@ -22,6 +24,10 @@ __all__ = [
 
 ProgressCallback = Callable[[float, str], None]
 """Called with the fraction done (0 to 1) and a short status text."""
+
+BarFileReader = Callable[[Path, str | None], tuple[pd.DataFrame, list[str]]]
+"""Read a user's bar file with naive times in the given timezone; return the uncleaned
+OHLCV frame and one sentence per detection fact (columns found, assumptions made)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from vibetrading.adapters.providers.bundled import SampleProvider
+from vibetrading.adapters.providers.files import read_bar_file_lines
 from vibetrading.adapters.store.cache import MemoryBarCache
 from vibetrading.adapters.store.parquet_store import ParquetBarStore
 from vibetrading.errors import ConfigError, CorruptData, EmptyData, UnknownSymbol
@@ -16,6 +17,7 @@ def build(store=None, frames=None, **kwargs):
     service = MarketDataService(
         store=store or InMemoryBarStore(),
         providers={"sample": SampleProvider, "fake": lambda: fake},
+        read_file=read_bar_file_lines,
         clock=lambda: CLOCK,
         **kwargs,
     )

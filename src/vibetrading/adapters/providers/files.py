@@ -19,7 +19,7 @@ import pandas as pd
 from vibetrading.domain.data import FetchedBars, Timeframe
 from vibetrading.errors import DataError, EmptyData, NotFound
 
-__all__ = ["BarFileReader", "FileDetection", "read_bar_file"]
+__all__ = ["BarFileReader", "FileDetection", "read_bar_file", "read_bar_file_lines"]
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "timestamp": (
@@ -185,6 +185,12 @@ def read_bar_file(
         )
         frame = frame[valid_time]
     return frame.loc[:, ["open", "high", "low", "close", "volume"]], detection
+
+
+def read_bar_file_lines(path: Path, timezone: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a bar file for the market-data service (the ``BarFileReader`` port)."""
+    frame, detection = read_bar_file(path, timezone=timezone)
+    return frame, detection.lines()
 
 
 class BarFileReader:

@@ -11,6 +11,8 @@ from vibetrading.domain.data.bars import (
     resolve_range,
 )
 from vibetrading.domain.data.cleaning import CleaningReport, clean_bars
+from vibetrading.domain.data.resample import infer_timeframe, resample_bars
+from vibetrading.domain.data.synthetic import generate_bars, seed_for
 
 __all__ = [
     "BAR_COLUMNS",
@@ -22,5 +24,9 @@ __all__ = [
     "clean_bars",
     "describe_bars",
     "empty_bars",
+    "generate_bars",
+    "infer_timeframe",
+    "resample_bars",
     "resolve_range",
+    "seed_for",
 ]

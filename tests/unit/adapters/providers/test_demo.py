@@ -8,12 +8,6 @@ from vibetrading.domain.trading import Symbol
 from vibetrading.errors import EmptyData
 from vibetrading.services.ports import MarketDataProvider
 
-# exchange-calendars 4.13 warns about pandas 4 deprecations while it builds a calendar.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Series.values returning:pandas.errors.Pandas4Warning"),
-    pytest.mark.filterwarnings("ignore:DatetimeIndex.weekday:pandas.errors.Pandas4Warning"),
-]
-
 
 def test_demo_provider_satisfies_market_data_provider_port():
     provider = DemoProvider()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,29 +16,22 @@ MinuteBarsFactory = Callable[..., pd.DataFrame]
 NS_PER_MINUTE = 60_000_000_000
 
 
-def _calendar(name: str) -> Any:
-    # exchange-calendars 4.13 warns about pandas 4 deprecations while it builds a calendar.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return get_calendar(name)
-
-
 @pytest.fixture(scope="session")
 def nyse() -> Any:
     """The New York Stock Exchange calendar."""
-    return _calendar("XNYS")
+    return get_calendar("XNYS")
 
 
 @pytest.fixture(scope="session")
 def hkex() -> Any:
     """The Hong Kong Exchange calendar, with its lunch break."""
-    return _calendar("XHKG")
+    return get_calendar("XHKG")
 
 
 @pytest.fixture(scope="session")
 def always_open() -> Any:
     """The 24/7 calendar of crypto markets."""
-    return _calendar("24/7")
+    return get_calendar("24/7")
 
 
 @pytest.fixture(scope="session")
