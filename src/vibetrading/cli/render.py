@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -96,7 +97,11 @@ def bars_panel(
     title = _title(bars, name)
     close = bars["close"].to_numpy()
     change = close[-1] / close[0] - 1 if close[0] else float("nan")
-    chart = "\n".join(line_chart(close, width=72, height=8))
+    lines = line_chart(close, width=64, height=8)
+    top, bottom = f"{np.nanmax(close):,.2f}", f"{np.nanmin(close):,.2f}"
+    pad = max(len(top), len(bottom))
+    labels = [top.rjust(pad), *[" " * pad] * (len(lines) - 2), bottom.rjust(pad)]
+    chart = "\n".join(f"{label} ┤{row}" for label, row in zip(labels, lines, strict=True))
     caption = (
         f"close {close[0]:,.2f} → {close[-1]:,.2f} ({change:+.1%}) · "
         f"low {bars['low'].min():,.2f} · high {bars['high'].max():,.2f}"
