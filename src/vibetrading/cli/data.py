@@ -92,6 +92,12 @@ def list_symbols(
     console.print(table)
 
 
+def _stamp(iso: str | None, timeframe: str) -> str:
+    if iso is None:
+        return ""
+    return iso[:10] if timeframe in {"1d", "1w", "1M"} else iso
+
+
 def _day(value: Any) -> str:
     return "" if value is None else str(value.date())
 
@@ -152,7 +158,8 @@ def import_file(
     )
     console.print(
         f"[bold green]imported[/] {report.rows:,} {report.timeframe} bars of {report.symbol} "
-        f"({rules}) from {report.start} to {report.end}"
+        f"({rules}) from {_stamp(report.start, report.timeframe)} to "
+        f"{_stamp(report.end, report.timeframe)}"
     )
     for line in report.detection:
         console.print(f"  read: {line}")
@@ -194,7 +201,8 @@ def fetch(
     label = "[yellow]SYNTHETIC[/] " if report.is_synthetic else ""
     console.print(
         f"[bold green]stored[/] {label}{report.symbol} {report.timeframe}: {report.bars_added:+,} "
-        f"bars, {report.bars_total:,} in all ({report.start} → {report.end}) from {report.provider}"
+        f"bars, {report.bars_total:,} in all ({_stamp(report.start, report.timeframe)} → "
+        f"{_stamp(report.end, report.timeframe)}) from {report.provider}"
     )
     for note in report.notes:
         console.print(f"  {note}")

@@ -399,7 +399,7 @@ class MarketDataService:
         chosen = (
             Timeframe.parse(timeframe)
             if timeframe
-            else infer_timeframe(pd.DatetimeIndex(frame.index))
+            else infer_timeframe(pd.DatetimeIndex(frame.index).dropna().unique().sort_values())
         )
         cleaned, cleaning = clean_bars(frame, timeframe=chosen, calendar=self._calendar(resolved))
         if len(cleaned) == 0:

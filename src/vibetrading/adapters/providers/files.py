@@ -129,6 +129,9 @@ def _parse_timestamps(
         detection.timestamp_format += f" with offset ({index.tz})"
         return index.tz_convert("UTC")
     zone = timezone or "UTC"
+    if len(index) and (index.dropna() == index.dropna().normalize()).all():
+        detection.assumptions.append("dates without times taken as session dates")
+        return index.tz_localize("UTC")
     detection.assumptions.append(f"naive timestamps read as {zone}")
     return index.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
 
