@@ -121,9 +121,9 @@ class MarketDataService:
             if any(info.symbol == name for info in self.store.list()):
                 return Symbol.generic(name)
             available = [listing.symbol for listing in self.list_symbols()]
+            suggestions = dict.fromkeys(e.suggestions + close_matches(text, available))
             raise UnknownSymbol(
-                str(e).split(" Did you mean")[0],
-                suggestions=close_matches(text, available) or e.suggestions,
+                str(e).split(" Did you mean")[0], suggestions=list(suggestions)[:3]
             ) from None
 
     def list_symbols(self) -> list[SymbolListing]:
