@@ -203,7 +203,7 @@ def periods_per_year_for(index: pd.DatetimeIndex, market_annualisation: float) -
     """
     if len(index) < 2:
         return float(market_annualisation)
-    spacing_days = float(np.median(np.diff(index.asi8))) / _NS_PER_DAY
+    spacing_days = float(np.median(np.diff(index.as_unit("ns").asi8))) / _NS_PER_DAY
     if spacing_days < 0.75:
         per_date = pd.Series(1, index=index).groupby(index.normalize()).size()
         return float(np.median(per_date.to_numpy())) * float(market_annualisation)
@@ -316,7 +316,8 @@ def _drawdown_metrics(
         # The bar after the longest spell regains the peak, unless the spell runs to the end.
         end = min(last_under + 1, len(anchored) - 1)
         start = int(peak_position[last_under])
-        stamps = index.asi8 if len(anchored) == len(index) else np.r_[index.asi8[0], index.asi8]
+        nanos = index.as_unit("ns").asi8
+        stamps = nanos if len(anchored) == len(index) else np.r_[nanos[0], nanos]
         bars, days = end - start, float(stamps[end] - stamps[start]) / _NS_PER_DAY
     calmar = None
     if isinstance(cagr, float) and worst < 0:
