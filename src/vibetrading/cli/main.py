@@ -47,23 +47,17 @@ def exit_code_for(error: VibeTradingError) -> int:
 
 
 def main() -> None:
-    """Run the CLI, turning VibeTrading errors into one red line and an exit status."""
+    """Run the CLI, turning VibeTrading errors into one red line and an exit status.
+
+    Usage errors, ``--help`` and Ctrl-C are Typer's own (exit 2, 0 and 1); anything else
+    unexpected is reported as a bug, with the traceback only under VIBETRADING_DEBUG=1.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except VibeTradingError as e:
         Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(exit_code_for(e))
-    except typer.Abort:
-        Console(stderr=True).print("aborted")
-        sys.exit(130)
-    except Exception as e:  # click usage errors and the like carry their own exit codes
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
+    except Exception as e:  # the outer boundary: report, never show a stack trace
         if os.environ.get("VIBETRADING_DEBUG"):
             raise
         logging.getLogger("vibetrading").debug("unexpected error", exc_info=True)

@@ -391,6 +391,8 @@ class MarketDataService:
         read in `timezone` (default: UTC). The report lists the detected columns, every
         assumption and every cleaning change.
         """
+        if self.read_file is None:
+            raise ConfigError("This service was built without a file reader: import is off.")
         try:
             resolved = parse_symbol(symbol)
         except UnknownSymbol:

@@ -70,7 +70,7 @@ class RedisBarCache:
         except redis.RedisError:
             self.errors += 1
             return None
-        if payload is None:
+        if not isinstance(payload, bytes):
             return None
         with pa.ipc.open_stream(io.BytesIO(payload)) as reader:
             table = reader.read_all()

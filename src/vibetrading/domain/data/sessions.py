@@ -70,7 +70,8 @@ def in_session_mask(
     if len(starts) == 0:
         return np.zeros(len(index), dtype=np.bool_)
     inside = (stamps >= starts[safe]) & (stamps < ends[safe]) & (stamps + bar_ns <= ends[safe])
-    return valid & inside
+    result: npt.NDArray[np.bool_] = valid & inside
+    return result
 
 
 def to_session_labels(index: pd.DatetimeIndex, calendar: Any) -> npt.NDArray[np.int64]:
@@ -82,7 +83,8 @@ def to_session_labels(index: pd.DatetimeIndex, calendar: Any) -> npt.NDArray[np.
     position = np.searchsorted(starts, stamps, side="right") - 1
     safe = np.clip(position, 0, None)
     inside = (position >= 0) & (stamps < ends[safe]) if len(starts) else np.zeros(len(stamps), bool)
-    return np.where(inside, labels[safe] if len(starts) else -1, -1).astype(np.int64)
+    result: npt.NDArray[np.int64] = np.where(inside, labels[safe] if len(starts) else -1, -1)
+    return result.astype(np.int64)
 
 
 def _utc(value: pd.Timestamp) -> pd.Timestamp:
@@ -95,4 +97,5 @@ def _utc_index(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
 
 
 def _ns(column: pd.Series) -> npt.NDArray[np.int64]:
-    return pd.DatetimeIndex(column).tz_convert("UTC").as_unit("ns").asi8.copy()
+    stamps: npt.NDArray[np.int64] = pd.DatetimeIndex(column).tz_convert("UTC").as_unit("ns").asi8
+    return stamps.copy()
