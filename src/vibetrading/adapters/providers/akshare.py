@@ -11,13 +11,13 @@ first session.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
+from vibetrading.adapters.providers._common import network_cause, period_start, session_labels, utc
 from vibetrading.domain.data import FetchedBars, Timeframe, check_bars
 from vibetrading.domain.trading import Market, Symbol
 from vibetrading.errors import (
@@ -92,8 +92,8 @@ class AkshareProvider:
         if period is None:
             raise ConfigError(f"akshare has no {timeframe.value} bars; use one of 1d, 1w or 1M.")
         code = symbol.code.split(".")[0]
-        first = _period_start(_utc(start), timeframe)
-        last = _utc(end)
+        first = period_start(utc(start), timeframe)
+        last = utc(end)
         request = {
             "symbol": code,
             "period": period,
@@ -160,22 +160,6 @@ def _akshare() -> Any:
     return akshare
 
 
-def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    value = pd.Timestamp(value)
-    return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-
-
-def _period_start(value: pd.Timestamp | None, timeframe: Timeframe) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    day = value.normalize()
-    if timeframe is Timeframe.W1:
-        return day - pd.Timedelta(days=day.day_of_week)
-    return day.replace(day=1) if timeframe is Timeframe.MN1 else day
-
-
 def _period_end(value: pd.Timestamp, timeframe: Timeframe) -> pd.Timestamp:
     day = value.normalize()
     if timeframe is Timeframe.W1:
@@ -187,7 +171,7 @@ def _to_bars(
     raw: pd.DataFrame, adjusted: pd.DataFrame, timeframe: Timeframe, symbol: Symbol
 ) -> tuple[pd.DataFrame, pd.Series]:
     days = pd.DatetimeIndex(pd.to_datetime(raw["日期"])).normalize()
-    labels = _session_labels(days, timeframe, symbol)
+    labels = session_labels(days, timeframe, symbol)
     bars = pd.DataFrame(
         {
             name: pd.to_numeric(raw[column]).to_numpy(dtype=np.float64)
@@ -212,52 +196,6 @@ def _to_bars(
     return bars[keep].sort_index(), adj_factor[keep].sort_index()
 
 
-def _session_labels(
-    days: pd.DatetimeIndex, timeframe: Timeframe, symbol: Symbol
-) -> pd.DatetimeIndex:
-    # Weekly and monthly bars are labelled by the first session of their ISO week or
-    # calendar month, as resample_bars does; outside the calendar, by the period start.
-    if timeframe is Timeframe.D1 or len(days) == 0:
-        return days.tz_localize("UTC")
-    freq = "W-SUN" if timeframe is Timeframe.W1 else "M"
-    periods = days.to_period(freq)
-    labels = periods.start_time.normalize().as_unit("ns")
-    sessions = _sessions(symbol, labels.min(), periods.end_time.max().normalize())
-    if len(sessions) > 0:
-        first = pd.Series(sessions, index=sessions.to_period(freq)).groupby(level=0).min()
-        found = pd.DatetimeIndex(first.reindex(periods).to_numpy()).as_unit("ns")
-        labels = found.where(found.notna(), labels)
-    return labels.tz_localize("UTC")
-
-
-def _sessions(symbol: Symbol, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    with warnings.catch_warnings():
-        # exchange-calendars reads Series.values, which pandas 3.1 deprecates.
-        warnings.filterwarnings("ignore", "Series.values", DeprecationWarning)
-        calendar = symbol.calendar
-    first = max(first, calendar.first_session)
-    last = min(last, calendar.last_session)
-    if first > last:
-        return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(calendar.sessions_in_range(first, last))
-
-
-def _network_cause(error: BaseException) -> str:
-    parts: list[str] = []
-    current: BaseException | None = error
-    while current is not None and len(parts) < 8:
-        parts.append(str(current).lower())
-        current = current.__cause__ or current.__context__
-    text = " ".join(parts)
-    if "refused" in text:
-        return "connection refused"
-    if "resolve" in text or "name or service" in text or "getaddrinfo" in text:
-        return "network unreachable: the host name does not resolve"
-    if "timed out" in text or "timeout" in text:
-        return "no answer before the timeout"
-    return "network unreachable"
-
-
 def _translate(error: Exception, timeout_s: float) -> VibeTradingError:
     import requests
 
@@ -275,7 +213,7 @@ def _translate(error: Exception, timeout_s: float) -> VibeTradingError:
             return TemporaryProviderError(name, f"{_HOST} answered HTTP {status}; retry later.")
         return ProviderError(name, f"{_HOST} answered HTTP {status}.")
     if isinstance(error, OSError):  # requests' connection errors are OSErrors
-        return TemporaryProviderError(name, f"cannot reach {_HOST} ({_network_cause(error)}).")
+        return TemporaryProviderError(name, f"cannot reach {_HOST} ({network_cause(error)}).")
     return ProviderError(
         name,
         f"unexpected reply from Eastmoney ({type(error).__name__}: {error}); "

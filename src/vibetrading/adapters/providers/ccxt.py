@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from vibetrading.adapters.providers._common import network_cause, period_start, short_error
 from vibetrading.domain.data import FetchedBars, Timeframe, check_bars
 from vibetrading.domain.trading import Market, Symbol
 from vibetrading.errors import (
@@ -93,7 +94,7 @@ class CcxtProvider:
             raise ConfigError(
                 f"{self.exchange_id} has no {timeframe.value} candles; use one of {offered}."
             )
-        since = _ms(_period_start(start, timeframe)) if start is not None else 0
+        since = _ms(period_start(start, timeframe)) if start is not None else 0
         until = _ms(end) if end is not None else _ms(pd.Timestamp.now(tz="UTC"))
         try:
             exchange.load_markets()
@@ -187,15 +188,15 @@ class CcxtProvider:
             if status is None and _has_os_error(error):
                 return TemporaryProviderError(
                     self.name,
-                    f"cannot reach {exchange} at {self._host(error)} ({_network_cause(error)}).",
+                    f"cannot reach {exchange} at {self._host(error)} ({network_cause(error)}).",
                 )
-            answer = f"HTTP {status}" if status is not None else _short(error)
+            answer = f"HTTP {status}" if status is not None else short_error(error)
             return TemporaryProviderError(
                 self.name, f"{exchange} is unavailable ({answer}); retry later."
             )
         if isinstance(error, ccxt.AuthenticationError):
-            return ProviderError(self.name, f"{exchange} refused the request: {_short(error)}")
-        return ProviderError(self.name, f"{exchange} request failed: {_short(error)}")
+            return ProviderError(self.name, f"{exchange} refused the request: {short_error(error)}")
+        return ProviderError(self.name, f"{exchange} request failed: {short_error(error)}")
 
     def _host(self, error: BaseException) -> str:
         failed = re.search(r"https?://[^/\s]+", str(error))  # ccxt names the failed URL
@@ -247,17 +248,6 @@ def _ms(value: pd.Timestamp) -> int:
     return int(stamp.value // 1_000_000)
 
 
-def _period_start(value: pd.Timestamp, timeframe: Timeframe) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    if timeframe.is_intraday:
-        return stamp
-    day = stamp.normalize()
-    if timeframe is Timeframe.W1:
-        return day - pd.Timedelta(days=day.day_of_week)
-    return day.replace(day=1) if timeframe is Timeframe.MN1 else day
-
-
 def _to_bars(rows: list[list[Any]], timeframe: Timeframe, since: int, until: int) -> pd.DataFrame:
     frame = pd.DataFrame([row[:6] for row in rows], columns=_COLUMNS)
     stamps = frame["timestamp"].astype("int64")
@@ -297,24 +287,3 @@ def _has_os_error(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
-
-
-def _network_cause(error: BaseException) -> str:
-    parts: list[str] = []
-    current: BaseException | None = error
-    while current is not None and len(parts) < 8:
-        parts.append(str(current).lower())
-        current = current.__cause__ or current.__context__
-    text = " ".join(parts)
-    if "refused" in text:
-        return "connection refused"
-    if "resolve" in text or "name or service" in text or "getaddrinfo" in text:
-        return "network unreachable: the host name does not resolve"
-    if "timed out" in text or "timeout" in text:
-        return "no answer before the timeout"
-    return "network unreachable"
-
-
-def _short(error: BaseException, limit: int = 200) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

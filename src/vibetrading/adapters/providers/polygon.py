@@ -13,7 +13,6 @@ no status code and whose retries hide rate limits.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import SecretStr
 
+from vibetrading.adapters.providers._common import network_cause, period_start, session_labels, utc
 from vibetrading.domain.data import FetchedBars, Timeframe, check_bars
 from vibetrading.domain.trading import AssetClass, Market, Symbol
 from vibetrading.errors import (
@@ -112,8 +112,8 @@ class PolygonProvider:
         if not self._api_key:
             raise ConfigError(f"The polygon provider needs an API key: {_KEY_HINT}.")
         ticker = polygon_ticker(symbol)
-        first = _period_start(_utc(start), timeframe)
-        last = _utc(end) if end is not None else pd.Timestamp.now(tz="UTC")
+        first = period_start(utc(start), timeframe)
+        last = utc(end) if end is not None else pd.Timestamp.now(tz="UTC")
         path = _aggs_path(ticker, timeframe, first, last)
         has_splits = symbol.asset_class is AssetClass.EQUITY
         passes = (False, True) if has_splits else (False,)
@@ -205,7 +205,7 @@ class PolygonProvider:
             ) from e
         except httpx.TransportError as e:
             raise TemporaryProviderError(
-                self.name, f"cannot reach {host} ({_network_cause(e)})."
+                self.name, f"cannot reach {host} ({network_cause(e)})."
             ) from e
 
     def _status_error(self, response: httpx.Response) -> ProviderError:
@@ -254,22 +254,6 @@ class _Progress:
         self.callback(self.low + (self.high - self.low) * done, f"{self.symbol.code}: {bars} bars")
 
 
-def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    value = pd.Timestamp(value)
-    return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-
-
-def _period_start(value: pd.Timestamp | None, timeframe: Timeframe) -> pd.Timestamp | None:
-    if value is None or timeframe.is_intraday:
-        return value
-    day = value.normalize()
-    if timeframe is Timeframe.W1:
-        return day - pd.Timedelta(days=day.day_of_week)
-    return day.replace(day=1) if timeframe is Timeframe.MN1 else day
-
-
 def _aggs_path(
     ticker: str, timeframe: Timeframe, first: pd.Timestamp | None, last: pd.Timestamp
 ) -> str:
@@ -292,7 +276,7 @@ def _to_bars(results: list[dict[str, Any]], timeframe: Timeframe, symbol: Symbol
         labels = stamps
     else:  # t opens the day at midnight in the market's timezone
         local = stamps.tz_convert(symbol.timezone).tz_localize(None).normalize()
-        labels = _session_labels(local, timeframe, symbol)
+        labels = session_labels(local, timeframe, symbol, is_week_from_sunday=True)
     bars = pd.DataFrame(
         {
             "open": frame["o"].to_numpy(dtype=np.float64),
@@ -312,39 +296,6 @@ def _adj_factor(bars: pd.DataFrame, adjusted: pd.DataFrame) -> pd.Series:
     return factor.ffill().fillna(1.0).rename("adj_factor")
 
 
-def _session_labels(
-    days: pd.DatetimeIndex, timeframe: Timeframe, symbol: Symbol
-) -> pd.DatetimeIndex:
-    # Weekly and monthly bars are labelled by the first session of their ISO week or
-    # calendar month, as resample_bars does; outside the calendar, by the period start.
-    # Polygon opens weeks on Sunday: count that day with the week that follows.
-    if timeframe is Timeframe.D1 or len(days) == 0:
-        return days.tz_localize("UTC")
-    if timeframe is Timeframe.W1:
-        days = days + pd.to_timedelta((days.day_of_week == 6).astype(int), unit="D")
-    freq = "W-SUN" if timeframe is Timeframe.W1 else "M"
-    periods = days.to_period(freq)
-    labels = periods.start_time.normalize().as_unit("ns")
-    sessions = _sessions(symbol, labels.min(), periods.end_time.max().normalize())
-    if len(sessions) > 0:
-        first = pd.Series(sessions, index=sessions.to_period(freq)).groupby(level=0).min()
-        found = pd.DatetimeIndex(first.reindex(periods).to_numpy()).as_unit("ns")
-        labels = found.where(found.notna(), labels)
-    return labels.tz_localize("UTC")
-
-
-def _sessions(symbol: Symbol, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    with warnings.catch_warnings():
-        # exchange-calendars reads Series.values, which pandas 3.1 deprecates.
-        warnings.filterwarnings("ignore", "Series.values", DeprecationWarning)
-        calendar = symbol.calendar
-    first = max(first, calendar.first_session)
-    last = min(last, calendar.last_session)
-    if first > last:
-        return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(calendar.sessions_in_range(first, last))
-
-
 def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
     try:
         payload = response.json()
@@ -355,19 +306,3 @@ def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
 
 def _message(payload: dict[str, Any]) -> str:
     return str(payload.get("message") or payload.get("error") or "")
-
-
-def _network_cause(error: BaseException) -> str:
-    parts: list[str] = []
-    current: BaseException | None = error
-    while current is not None and len(parts) < 8:
-        parts.append(str(current).lower())
-        current = current.__cause__ or current.__context__
-    text = " ".join(parts)
-    if "refused" in text:
-        return "connection refused"
-    if "resolve" in text or "name or service" in text or "getaddrinfo" in text:
-        return "network unreachable: the host name does not resolve"
-    if "timed out" in text or "timeout" in text:
-        return "no answer before the timeout"
-    return "network unreachable"

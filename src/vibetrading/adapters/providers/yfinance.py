@@ -15,13 +15,13 @@ the range.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from vibetrading.adapters.providers._common import network_cause, period_start, session_labels, utc
 from vibetrading.domain.data import FetchedBars, Timeframe, check_bars
 from vibetrading.domain.trading import Market, Symbol
 from vibetrading.errors import (
@@ -114,7 +114,7 @@ class YFinanceProvider:
             offered = ", ".join(tf.value for tf in _INTERVALS)
             raise ConfigError(f"yfinance has no {timeframe.value} bars; use one of {offered}.")
         ticker = yahoo_ticker(symbol)
-        start, end = _utc(start), _utc(end)
+        start, end = utc(start), utc(end)
         options = _request(interval, timeframe, start, end, self.timeout_s)
         try:
             frame = self._history(ticker, **options)
@@ -163,13 +163,6 @@ def _yahoo_history(ticker: str, **options: Any) -> pd.DataFrame:
     return yfinance.Ticker(ticker).history(**options)
 
 
-def _utc(value: pd.Timestamp | None) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    value = pd.Timestamp(value)
-    return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-
-
 def _request(
     interval: str,
     timeframe: Timeframe,
@@ -188,7 +181,7 @@ def _request(
     elif timeframe.is_intraday:
         options["start"] = start
     else:  # a date: Yahoo reads it as midnight in the exchange's timezone
-        options["start"] = _period_start(start.tz_localize(None), timeframe).strftime("%Y-%m-%d")
+        options["start"] = period_start(start.tz_localize(None), timeframe).strftime("%Y-%m-%d")
     if end is not None and timeframe.is_intraday:
         options["end"] = end + pd.Timedelta(seconds=1)  # Yahoo's end is exclusive
     return options
@@ -203,7 +196,7 @@ def _to_bars(
         labels = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
     else:  # the exchange's local date is the session date
         local = index if index.tz is None else index.tz_localize(None)
-        labels = _session_labels(local.normalize(), timeframe, symbol)
+        labels = session_labels(local.normalize(), timeframe, symbol)
     later_splits = _later_splits(frame)
     close = frame["Close"].to_numpy(dtype=np.float64) * later_splits
     bars = pd.DataFrame(
@@ -233,45 +226,6 @@ def _later_splits(frame: pd.DataFrame) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.append(from_here[1:], 1.0)
 
 
-def _period_start(day: pd.Timestamp, timeframe: Timeframe) -> pd.Timestamp:
-    day = day.normalize()
-    if timeframe is Timeframe.W1:
-        return day - pd.Timedelta(days=day.day_of_week)
-    if timeframe is Timeframe.MN1:
-        return day.replace(day=1)
-    return day
-
-
-def _session_labels(
-    days: pd.DatetimeIndex, timeframe: Timeframe, symbol: Symbol
-) -> pd.DatetimeIndex:
-    # Weekly and monthly bars are labelled by the first session of their ISO week or
-    # calendar month, as resample_bars does; outside the calendar, by the period start.
-    if timeframe is Timeframe.D1 or len(days) == 0:
-        return days.tz_localize("UTC")
-    freq = "W-SUN" if timeframe is Timeframe.W1 else "M"
-    periods = days.to_period(freq)
-    labels = periods.start_time.normalize().as_unit("ns")
-    sessions = _sessions(symbol, labels.min(), periods.end_time.max().normalize())
-    if len(sessions) > 0:
-        first = pd.Series(sessions, index=sessions.to_period(freq)).groupby(level=0).min()
-        found = pd.DatetimeIndex(first.reindex(periods).to_numpy()).as_unit("ns")
-        labels = found.where(found.notna(), labels)
-    return labels.tz_localize("UTC")
-
-
-def _sessions(symbol: Symbol, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
-    with warnings.catch_warnings():
-        # exchange-calendars reads Series.values, which pandas 3.1 deprecates.
-        warnings.filterwarnings("ignore", "Series.values", DeprecationWarning)
-        calendar = symbol.calendar
-    first = max(first, calendar.first_session)
-    last = min(last, calendar.last_session)
-    if first > last:
-        return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(calendar.sessions_in_range(first, last))
-
-
 def _in_window(
     labels: pd.DatetimeIndex,
     timeframe: Timeframe,
@@ -281,7 +235,7 @@ def _in_window(
     keep = np.ones(len(labels), dtype=bool)
     if start is not None:
         if not timeframe.is_intraday:
-            start = _period_start(start, timeframe)
+            start = period_start(start, timeframe)
         keep &= labels >= start
     if end is not None:
         keep &= labels <= end
@@ -291,22 +245,6 @@ def _in_window(
 def _span(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     text = f" from {start}" if start is not None else ""
     return text + (f" to {end}" if end is not None else "")
-
-
-def _network_cause(error: BaseException) -> str:
-    parts: list[str] = []
-    current: BaseException | None = error
-    while current is not None and len(parts) < 8:
-        parts.append(str(current).lower())
-        current = current.__cause__ or current.__context__
-    text = " ".join(parts)
-    if "refused" in text:
-        return "connection refused"
-    if "resolve" in text or "name or service" in text or "getaddrinfo" in text:
-        return "network unreachable: the host name does not resolve"
-    if "timed out" in text or "timeout" in text:
-        return "no answer before the timeout"
-    return "network unreachable"
 
 
 def _translate(error: Exception, symbol: Symbol, ticker: str) -> VibeTradingError:
@@ -328,5 +266,5 @@ def _translate(error: Exception, symbol: Symbol, ticker: str) -> VibeTradingErro
     if isinstance(error, ValueError) and "json" in type(error).__name__.lower():
         return TemporaryProviderError(name, "Yahoo Finance sent a reply that is not JSON.")
     if isinstance(error, OSError):  # curl_cffi's and requests' errors are OSErrors
-        return TemporaryProviderError(name, f"cannot reach {_HOST} ({_network_cause(error)}).")
+        return TemporaryProviderError(name, f"cannot reach {_HOST} ({network_cause(error)}).")
     return ProviderError(name, f"Yahoo Finance request for {ticker} failed: {error}")
