@@ -121,7 +121,7 @@ def render_report(
     summary = dict(stats) if stats is not None else compute_stats(result)
     page_title = f"{SYNTHETIC_LABEL} — {title}" if synthetic else title
     figures = _figures(result, bars, synthetic=synthetic, benchmark_label=benchmark_label)
-    heights = (560, 420, 280, 120 + 28 * max(1, len(monthly_returns(result.equity))))
+    heights = (560, 420, 280, max(300, 130 + 26 * len(monthly_returns(result.equity))))
     chart_html = "\n".join(
         f'<section class="chart">{charts.figure_html(fig, div_id, height_px=height)}</section>'
         for fig, div_id, height in zip(figures, CHART_IDS, heights, strict=True)
@@ -230,18 +230,27 @@ def _cards(stats: Mapping[str, StatValue]) -> str:
     return f'<section class="cards">{cards}</section>'
 
 
-def _stamp(value: Any) -> str:
+def _stamp(value: Any, *, is_daily: bool | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC")
-    return str(stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M"))
+    if is_daily is None:
+        is_daily = stamp == stamp.normalize()
+    return str(stamp.strftime("%Y-%m-%d" if is_daily else "%Y-%m-%d %H:%M"))
 
 
-def _cell(column: str, value: Any) -> str:
+def _is_daily(trades: pd.DataFrame) -> bool:
+    times = [c for c in ("entry_time", "exit_time") if c in trades.columns]
+    stamps = pd.DatetimeIndex(pd.concat([pd.to_datetime(trades[c], utc=True) for c in times]))
+    valid = stamps.dropna()
+    return bool((valid == valid.normalize()).all())
+
+
+def _cell(column: str, value: Any, *, is_daily: bool) -> str:
     if column in ("entry_time", "exit_time"):
-        return f"<td>{_stamp(value)}</td>"
+        return f"<td>{_stamp(value, is_daily=is_daily)}</td>"
     if column in ("symbol", "direction", "exit_reason"):
         return f'<td class="text">{html.escape(str(value))}</td>'
     number = pd.to_numeric(value, errors="coerce")
@@ -252,6 +261,8 @@ def _cell(column: str, value: Any) -> str:
         return f"<td{tone}>{number:.2%}</td>"
     if column == "pnl":
         return f"<td{tone}>{number:,.2f}</td>"
+    if column == "fees":
+        return f"<td>{number:,.2f}</td>"
     if column == "bars_held":
         return f"<td>{number:,.0f}</td>"
     return f"<td>{number:,.6g}</td>"
@@ -269,10 +280,11 @@ def _trade_table(trades: pd.DataFrame) -> str:
     omitted = len(trades) - MAX_TRADE_ROWS if len(trades) > MAX_TRADE_ROWS else 0
     shown = pd.concat([trades.iloc[:half], trades.iloc[-half:]]) if omitted else trades
     numbers = [*range(1, half + 1), *range(len(trades) - half + 1, len(trades) + 1)]
+    is_daily = _is_daily(shown) if len(shown) else True
     rows = []
     for position, (_, trade) in enumerate(shown.iterrows()):
         number = numbers[position] if omitted else position + 1
-        cells = "".join(_cell(c, trade[c]) for c in columns)
+        cells = "".join(_cell(c, trade[c], is_daily=is_daily) for c in columns)
         rows.append(f'<tr class="trade"><td>{number}</td>{cells}</tr>')
         if omitted and position == half - 1:
             rows.append(

@@ -206,8 +206,8 @@ def equity_figure(
     go = _go()
     figure = go.Figure()
     lines = [(equity, "Strategy", "#1565c0")]
-    if benchmark is not None:
-        lines.append((benchmark, benchmark_label, "#9e9e9e"))
+    if benchmark is not None:  # drawn first, so the strategy stays on top where they overlap
+        lines.insert(0, (benchmark, benchmark_label, "#9e9e9e"))
     for series, name, colour in lines:
         figure.add_trace(
             go.Scatter(
@@ -251,7 +251,10 @@ def monthly_figure(table: pd.DataFrame, *, title: str) -> Any:
     months = values[:, :-1]
     finite = months[np.isfinite(months)]
     limit = float(np.max(np.abs(finite))) if len(finite) else 1.0
-    text = [["" if not np.isfinite(v) else f"{v:.1f}" for v in row] for row in values]
+    # Adding 0.0 turns -0.0 into 0.0, so tiny losses do not print as "-0.0".
+    text = [
+        ["" if not np.isfinite(v) else f"{round(v, 1) + 0.0:.1f}" for v in row] for row in values
+    ]
     figure = go.Figure(
         go.Heatmap(
             z=values,

@@ -315,3 +315,12 @@ def test_decimate_line_short_series_is_unchanged() -> None:
 
     assert not is_thinned
     assert thinned is series
+
+
+def test_render_report_intraday_trades_show_times_even_at_midnight() -> None:
+    bars = _bars(200, freq="h")
+    trades = _trades(bars, 2)
+
+    page = render_report(_result(bars, trades), bars=bars, title="Hourly")
+
+    assert "<td>2020-01-01 00:00</td>" in page
