@@ -23,7 +23,7 @@ from vibetrading.domain.backtest.stats import (
     monthly_returns,
 )
 
-__all__ = ["CHART_IDS", "MAX_TRADE_ROWS", "render_report"]
+__all__ = ["CHART_IDS", "MAX_TRADE_ROWS", "SYNTHETIC_LABEL", "render_report"]
 
 CHART_IDS: tuple[str, ...] = ("chart-price", "chart-equity", "chart-drawdown", "chart-monthly")
 MAX_TRADE_ROWS = 1_000

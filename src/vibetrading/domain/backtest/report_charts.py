@@ -1,8 +1,8 @@
 """Plotly figures of the HTML backtest report, and the decimation that keeps them light.
 
 Plotly is imported inside each builder, so importing this module stays cheap. Every
-builder takes an already escaped title suffix (decimation or "SYNTHETIC DATA" notes come
-from the caller) and returns a ``plotly.graph_objects.Figure``.
+builder takes a complete, already HTML-escaped title (the caller adds the decimation and
+"SYNTHETIC DATA" notes) and returns a ``plotly.graph_objects.Figure``.
 """
 
 from __future__ import annotations

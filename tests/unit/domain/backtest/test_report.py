@@ -324,3 +324,21 @@ def test_render_report_intraday_trades_show_times_even_at_midnight() -> None:
     page = render_report(_result(bars, trades), bars=bars, title="Hourly")
 
     assert "<td>2020-01-01 00:00</td>" in page
+
+
+def test_render_report_bars_symbol_names_the_page_and_filters_markers(
+    daily_bars: pd.DataFrame,
+) -> None:
+    bars = daily_bars.copy()
+    bars.attrs["symbol"] = "DEMO"
+    trades = pd.concat([_trades(bars, 2), _trades(bars, 1, symbol="OTHER")], ignore_index=True)
+    trades.loc[2, ["exit_time", "exit_price", "pnl", "return"]] = [pd.NaT, np.nan, np.nan, np.nan]
+
+    page = render_report(_result(bars, trades), bars=bars, title="Symbols")
+
+    subtitle = page.split('<p class="subtitle">', 1)[1].split("</p>", 1)[0]
+    price = page.split('id="chart-price"', 1)[1].split("</section>", 1)[0]
+    assert subtitle.startswith("DEMO")
+    assert "OTHER" not in price
+    assert _parse(page).trade_rows == 3
+    assert "<td></td>" in page

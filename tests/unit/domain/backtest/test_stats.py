@@ -511,3 +511,48 @@ def test_monthly_returns_product_of_years_gives_total_return(spx_close: pd.Serie
     total = float(np.prod(1.0 + table["Year"].to_numpy()) - 1.0)
 
     assert total == pytest.approx(spx_close.iloc[-1] / spx_close.iloc[0] - 1.0, rel=REL)
+
+
+def test_benchmark_equity_non_positive_first_price_raises_data_error() -> None:
+    index = pd.date_range("2024-01-01", periods=2, freq="D", tz="UTC")
+
+    with pytest.raises(DataError, match="positive"):
+        benchmark_equity(pd.Series([0.0, 1.0], index=index), index, 10.0)
+
+
+def test_compute_metrics_naive_index_gives_exposure_from_trades() -> None:
+    equity = pd.Series([100.0] * 4, index=pd.date_range("2024-01-01", periods=4, freq="D"))
+    trades = pd.DataFrame(
+        {"entry_time": pd.to_datetime(["2024-01-02"]), "exit_time": pd.to_datetime(["2024-01-04"])}
+    )
+
+    stats = compute_metrics(equity, trades, periods_per_year=252)
+
+    assert stats["exposure"] == pytest.approx(0.5)
+
+
+def test_compute_metrics_trades_without_times_give_none_exposure() -> None:
+    trades = pd.DataFrame({"pnl": [1.0]})
+
+    stats = compute_metrics(_curve([100.0, 101.0]), trades, periods_per_year=252)
+
+    assert stats["exposure"] is None
+
+
+def test_compute_metrics_aware_benchmark_on_naive_curve_is_aligned_as_utc() -> None:
+    index = pd.date_range("2024-01-01", periods=3, freq="D")
+    equity = pd.Series([100.0, 110.0, 121.0], index=index)
+    benchmark = pd.Series([1.0, 2.0, 4.0], index=index.tz_localize("UTC"))
+
+    stats = compute_metrics(equity, pd.DataFrame(), periods_per_year=252, benchmark=benchmark)
+
+    assert stats["benchmark_return"] == pytest.approx(3.0)
+
+
+def test_compute_metrics_benchmark_without_prices_gives_none() -> None:
+    equity = _curve([100.0, 101.0])
+    benchmark = pd.Series([np.nan, np.nan], index=equity.index)
+
+    stats = compute_metrics(equity, pd.DataFrame(), periods_per_year=252, benchmark=benchmark)
+
+    assert (stats["benchmark_return"], stats["beta"]) == (None, None)
