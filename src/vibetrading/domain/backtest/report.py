@@ -261,7 +261,7 @@ def _cell(column: str, value: Any, *, is_daily: bool) -> str:
         return f"<td{tone}>{number:.2%}</td>"
     if column == "pnl":
         return f"<td{tone}>{number:,.2f}</td>"
-    if column == "fees":
+    if column == "fees" or (column.endswith("_price") and abs(number) >= 1):
         return f"<td>{number:,.2f}</td>"
     if column == "bars_held":
         return f"<td>{number:,.0f}</td>"
