@@ -19,7 +19,13 @@ import pandas as pd
 from vibetrading.domain.data import FetchedBars, Timeframe
 from vibetrading.errors import DataError, EmptyData, NotFound
 
-__all__ = ["BarFileReader", "FileDetection", "read_bar_file", "read_bar_file_lines"]
+__all__ = [
+    "BarFileReader",
+    "FileDetection",
+    "read_bar_file",
+    "read_bar_file_lines",
+    "read_signal_file",
+]
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "timestamp": (
@@ -223,3 +229,38 @@ class BarFileReader:
     def list_symbols(self) -> list[Any]:
         """Return nothing: a file holds one unnamed series."""
         return []
+
+
+def read_signal_file(path: Path | str) -> pd.DataFrame:
+    """Read a ``timestamp,entry,exit`` CSV of 0/1 (or true/false) values into a bool frame.
+
+    The index is UTC (dates are session dates). Raises NotFound for a missing file and
+    DataError for missing columns or values other than 0/1/true/false.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"No such file: {path}")
+    try:
+        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable CSV file ({e}).") from e
+    columns = {_normalise(c): c for c in raw.columns}
+    missing = [c for c in ("timestamp", "entry", "exit") if c not in columns]
+    if missing:
+        raise DataError(
+            f"{path}: a signals file needs the columns timestamp,entry,exit; "
+            f"missing: {', '.join(missing)}."
+        )
+    detection = FileDetection(path=str(path))
+    index = _parse_timestamps(raw[columns["timestamp"]], None, detection)
+    frame = pd.DataFrame(index=pd.DatetimeIndex(index, name="timestamp"))
+    for name in ("entry", "exit"):
+        values = raw[columns[name]].str.strip().str.lower()
+        unknown = sorted(set(values) - set(_TRUTH))
+        if unknown:
+            raise DataError(f"{path}: column {name} holds {unknown[:3]}; use 0/1 or true/false.")
+        frame[name] = values.map(_TRUTH).to_numpy(dtype=bool)
+    return frame.sort_index()
+
+
+_TRUTH = {"1": True, "0": False, "true": True, "false": False, "1.0": True, "0.0": False}
