@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from vibetrading.adapters.providers.files import BarFileReader, read_bar_file
+from vibetrading.adapters.providers.files import BarFileReader, read_bar_file, read_signal_file
 from vibetrading.errors import DataError, EmptyData, NotFound
 
 
@@ -128,3 +128,31 @@ def test_bar_file_reader_provider_shape(tmp_path):
 
     assert fetched.source == "csv:x.csv"
     assert BarFileReader(path).list_symbols() == []
+
+
+def test_read_signal_file_zero_one_and_words_read_as_bool(tmp_path):
+    path = write(tmp_path, "s.csv", "timestamp,entry,exit\n2024-01-03,0,true\n2024-01-02,1,0\n")
+
+    frame = read_signal_file(path)
+
+    assert frame.index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+    assert frame["entry"].tolist() == [True, False]
+    assert frame["exit"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("timestamp,entry\n2024-01-02,1\n", "missing: exit"),
+        ("timestamp,entry,exit\n2024-01-02,yes,0\n", "use 0/1"),
+    ],
+    ids=["missing-column", "bad-value"],
+)
+def test_read_signal_file_bad_input_clear_error(tmp_path, text, message):
+    with pytest.raises(DataError, match=message):
+        read_signal_file(write(tmp_path, "s.csv", text))
+
+
+def test_read_signal_file_missing_file_not_found(tmp_path):
+    with pytest.raises(NotFound):
+        read_signal_file(tmp_path / "none.csv")
