@@ -1,0 +1,211 @@
+"""The result of a backtest: equity curve, cash, positions, trades and orders."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from vibetrading.domain.backtest import kernels as nb
+
+__all__ = ["ORDER_COLUMNS", "TRADE_COLUMNS", "BacktestResult", "build_orders", "build_trades"]
+
+TRADE_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    "direction",
+    "entry_time",
+    "entry_price",
+    "exit_time",
+    "exit_price",
+    "quantity",
+    "pnl",
+    "return",
+    "bars_held",
+    "exit_reason",
+    "fees",
+)
+ORDER_COLUMNS: tuple[str, ...] = (
+    "timestamp",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "fees",
+    "reason",
+    "order_type",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """What a backtest produced, indexed by the bars' UTC timestamps.
+
+    * ``equity``: account value per bar (cash plus positions at the close), quote currency.
+    * ``cash``: cash per bar; ``positions``: signed units held per bar, one column per symbol.
+    * ``trades``: one row per round trip (``TRADE_COLUMNS``); prices are averages over the
+      fills including slippage, ``pnl`` is net of all fees, ``return`` is pnl divided by
+      the entry value, ``bars_held`` counts the symbol's bars from entry to exit fill.
+    * ``orders``: one row per fill (``ORDER_COLUMNS``); ``side`` is buy or sell, ``reason``
+      is entry or the exit reason.
+    * ``settings``: the options of the run, JSON-ready (``cash``, ``periods_per_year``, ...).
+    * ``benchmark``: the benchmark prices given to the run, or None.
+
+    ``returns``, ``drawdown`` and ``stats`` are computed on first use.
+    """
+
+    equity: pd.Series
+    cash: pd.Series
+    positions: pd.DataFrame
+    trades: pd.DataFrame
+    orders: pd.DataFrame
+    settings: dict[str, Any]
+    symbols: tuple[str, ...]
+    benchmark: pd.Series | None = field(default=None)
+
+    @property
+    def symbol(self) -> str:
+        """Return the code of the (first) symbol traded."""
+        return self.symbols[0]
+
+    @property
+    def initial_cash(self) -> float:
+        """Return the starting cash."""
+        return float(self.settings["cash"])
+
+    @property
+    def final_equity(self) -> float:
+        """Return the account value at the last bar."""
+        return float(self.equity.iloc[-1])
+
+    @property
+    def periods_per_year(self) -> float:
+        """Return the number of bars per year used to annualise the statistics."""
+        return float(self.settings["periods_per_year"])
+
+    @cached_property
+    def returns(self) -> pd.Series:
+        """Return the simple return of each bar; the first is measured from the starting cash."""
+        previous = self.equity.shift(1)
+        previous.iloc[0] = self.initial_cash
+        return (self.equity / previous - 1.0).rename("returns")
+
+    @cached_property
+    def drawdown(self) -> pd.Series:
+        """Return equity / running peak - 1 per bar (a fraction <= 0; the cash is a peak)."""
+        peak = np.maximum.accumulate(np.maximum(self.equity.to_numpy(), self.initial_cash))
+        return pd.Series(self.equity.to_numpy() / peak - 1.0, index=self.equity.index).rename(
+            "drawdown"
+        )
+
+    @cached_property
+    def stats(self) -> dict[str, Any]:
+        """Return the summary statistics (``vibetrading.domain.backtest.stats.compute_stats``)."""
+        from vibetrading.domain.backtest.stats import compute_stats
+
+        return dict(compute_stats(self))
+
+    def to_dict(self, *, include_stats: bool = False) -> dict[str, Any]:
+        """Return the result as JSON-ready data: timestamps as ISO strings, NaN as None.
+
+        Keys: ``symbols``, ``settings``, ``final_equity``, ``trades`` (records with the
+        ``TRADE_COLUMNS`` fields), ``orders`` (records) and ``equity``
+        ([{timestamp, equity}]); ``stats`` too when `include_stats`.
+        """
+        stamps = [t.isoformat() for t in self.equity.index]
+        data: dict[str, Any] = {
+            "symbols": list(self.symbols),
+            "settings": _json_ready(self.settings),
+            "final_equity": _number(self.final_equity),
+            "trades": _records(self.trades),
+            "orders": _records(self.orders),
+            "equity": [
+                {"timestamp": t, "equity": _number(v)}
+                for t, v in zip(stamps, self.equity.to_numpy().tolist(), strict=True)
+            ],
+        }
+        if include_stats:
+            data["stats"] = _json_ready(self.stats)
+        return data
+
+    def to_json(self, *, include_stats: bool = False, indent: int | None = None) -> str:
+        """Return ``to_dict()`` as a JSON string."""
+        return json.dumps(self.to_dict(include_stats=include_stats), indent=indent)
+
+
+def build_trades(
+    records: npt.NDArray[np.float64], index: pd.DatetimeIndex, codes: Sequence[str]
+) -> pd.DataFrame:
+    """Turn the kernel's trade records into the ``trades`` frame."""
+    entry_bar = records[:, nb.T_ENTRY_BAR].astype(np.int64)
+    exit_bar = records[:, nb.T_EXIT_BAR].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "symbol": _labels(codes, records[:, nb.T_SYMBOL]),
+            "direction": np.where(records[:, nb.T_DIRECTION] > 0, "long", "short").astype(object),
+            "entry_time": index[entry_bar],
+            "entry_price": records[:, nb.T_ENTRY_PRICE],
+            "exit_time": index[exit_bar],
+            "exit_price": records[:, nb.T_EXIT_PRICE],
+            "quantity": records[:, nb.T_QUANTITY],
+            "pnl": records[:, nb.T_PNL],
+            "return": records[:, nb.T_RETURN],
+            "bars_held": records[:, nb.T_BARS_HELD].astype(np.int64),
+            "exit_reason": _labels(nb.REASONS, records[:, nb.T_REASON]),
+            "fees": records[:, nb.T_FEES],
+        },
+        columns=list(TRADE_COLUMNS),
+    )
+
+
+def build_orders(
+    records: npt.NDArray[np.float64], index: pd.DatetimeIndex, codes: Sequence[str]
+) -> pd.DataFrame:
+    """Turn the kernel's order records (one per fill) into the ``orders`` frame."""
+    return pd.DataFrame(
+        {
+            "timestamp": index[records[:, nb.O_BAR].astype(np.int64)],
+            "symbol": _labels(codes, records[:, nb.O_SYMBOL]),
+            "side": np.where(records[:, nb.O_SIDE] > 0, "buy", "sell").astype(object),
+            "quantity": records[:, nb.O_QUANTITY],
+            "price": records[:, nb.O_PRICE],
+            "fees": records[:, nb.O_FEES],
+            "reason": _labels(nb.REASONS, records[:, nb.O_REASON]),
+            "order_type": _labels(nb.ORDER_TYPES, records[:, nb.O_ORDER_TYPE]),
+        },
+        columns=list(ORDER_COLUMNS),
+    )
+
+
+def _labels(names: Sequence[str], codes: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
+    return np.asarray(names, dtype=object)[codes.astype(np.int64)]
+
+
+def _number(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    return [{c: _json_ready(columns[c][row]) for c in frame.columns} for row in range(len(frame))]
