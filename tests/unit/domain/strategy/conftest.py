@@ -14,3 +14,9 @@ from vibetrading.domain.trading import Symbol
 def spx() -> pd.DataFrame:
     """S&P 500 daily bars, 1999-2018 (real data bundled with arch)."""
     return SampleProvider().fetch_bars(Symbol.parse("SPX"), timeframe=Timeframe.D1).bars
+
+
+@pytest.fixture(scope="session")
+def ixic() -> pd.DataFrame:
+    """NASDAQ Composite daily bars, 1999-2018 (real data bundled with arch)."""
+    return SampleProvider().fetch_bars(Symbol.parse("IXIC"), timeframe=Timeframe.D1).bars

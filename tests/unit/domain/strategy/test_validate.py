@@ -8,6 +8,7 @@ from vibetrading.domain.strategy.expr import (
     AnyOf,
     ForBars,
     IndicatorRef,
+    Lag,
     all_of,
     compare,
     crosses_above,
@@ -188,14 +189,26 @@ def test_validate_spec_rule_that_never_fires_reports_the_closest_value(spx):
 
 
 def test_validate_spec_conditions_that_never_coincide_say_so(spx):
+    rule = all_of(compare(RSI, ">", 70), Lag(bars=1, item=compare(RSI, "<", 30)))
+
+    report = validate_spec(spec_of(rule), spx)
+
+    assert report.is_valid
+    assert report.warnings[0].endswith(
+        "each of its conditions held on some bars, but never all together."
+    )
+
+
+def test_validate_spec_contradiction_over_a_streak_is_an_error():
     rule = all_of(
         ForBars(bars=5, item=compare(RSI, ">", 70)), ForBars(bars=5, item=compare(RSI, "<", 35))
     )
-    spec = spec_of(AnyOf(items=[rule]))
 
-    report = validate_spec(spec, spx)
+    report = validate_spec(spec_of(rule))
 
-    assert not report.is_valid
+    assert report.errors == [
+        "Entry can never hold: 'RSI(14) > 70' and 'RSI(14) < 35' can never hold together."
+    ]
 
 
 def test_validate_spec_cross_that_stays_on_one_side_says_so():
