@@ -42,8 +42,8 @@ def _average(
         outputs=("value",), default_output="value", output_aliases={},
         value_range=(None, None), inputs=("close",), is_price_scale=True,
         calculator=function, warmup_rule=_minus(1),
-        description=f"the {default}-bar {title.lower()} of the close by default",
-        description_zh=f"默认为收盘价的{default}日{title_zh}",
+        description=f"the {title.lower()} of the close over the period (default {default} bars)",
+        description_zh=f"收盘价在周期内的{title_zh}（默认{default}根K线）",
     )  # fmt: skip
 
 
@@ -118,8 +118,9 @@ _MACD = IndicatorInfo(
     value_range=(None, None), inputs=("close",), is_price_scale=True,
     calculator=ta.macd,
     warmup_rule=lambda p: max(int(p["fast"]), int(p["slow"])) - 1 + int(p["signal"]) - 1,
-    description="the gap between the 12- and 26-bar EMAs (DIF) and its 9-bar EMA (DEA)",
-    description_zh="12日与26日指数均线之差（DIF）及其9日指数均线（DEA）",
+    description="the gap between a fast and a slow EMA (DIF, default 12 and 26) and its "
+    "EMA (DEA, 9)",
+    description_zh="快慢两条指数均线之差（DIF，默认12与26）及其指数均线（DEA，默认9）",
 )  # fmt: skip
 
 _BBANDS = IndicatorInfo(
@@ -144,8 +145,9 @@ _BBANDS = IndicatorInfo(
     value_range=(None, None), inputs=("close",), is_price_scale=True,
     output_ranges={"bandwidth": (0.0, None)}, unitless_outputs=("percent_b", "bandwidth"),
     calculator=ta.bbands, warmup_rule=lambda p: int(p["period"]) - 1,
-    description="a 20-bar SMA with bands 2 population standard deviations above and below",
-    description_zh="20日简单均线及其上下各2倍（总体）标准差的轨道",
+    description="an SMA with bands some population standard deviations above and below "
+    "(default 20 bars, 2)",
+    description_zh="简单均线及其上下若干倍（总体）标准差的轨道（默认20日、2倍）",
 )  # fmt: skip
 
 _KDJ = IndicatorInfo(
@@ -166,8 +168,9 @@ _KDJ = IndicatorInfo(
     value_range=(0.0, 100.0), output_ranges={"j": (None, None)},
     inputs=_HLC, is_price_scale=False,
     calculator=custom.kdj, warmup_rule=lambda p: int(p["period"]) - 1,
-    description="where the close sits in the 9-bar high-low range, smoothed twice (K, D)",
-    description_zh="收盘价在9日高低区间中的位置，经两次平滑得到K、D，J=3K-2D",
+    description="where the close sits in the recent high-low range (default 9 bars), "
+    "smoothed twice into K and D; J = 3K - 2D",
+    description_zh="收盘价在近期高低区间（默认9日）中的位置，经两次平滑得到K、D，J=3K-2D",
 )  # fmt: skip
 
 _ADX = IndicatorInfo(
@@ -201,8 +204,8 @@ _DONCHIAN = IndicatorInfo(
     },
     value_range=(None, None), inputs=("high", "low"), is_price_scale=True,
     calculator=custom.donchian, warmup_rule=lambda p: int(p["period"]),
-    description="the highest high and lowest low of the 20 bars before the current one",
-    description_zh="当前K线之前20根的最高价与最低价（不含当根）",
+    description="the highest high and lowest low of the N bars before the current one",
+    description_zh="当前K线之前N根的最高价与最低价（不含当根）",
 )  # fmt: skip
 
 _OSCILLATORS = (
@@ -211,16 +214,16 @@ _OSCILLATORS = (
         ("rsi", "relative strength index", "relative strength", "相对强弱", "相对强弱指标",
          "相对强弱指数", "强弱指标", "RSI指标"),
         (_period(14),), ta.rsi, inputs=("close",), value_range=(0.0, 100.0),
-        description="Wilder's 14-bar RSI: above 70 is read as overbought, below 30 as oversold",
-        description_zh="威尔德14日相对强弱指标：高于70视为超买，低于30视为超卖",
+        description="Wilder's RSI, 0 to 100: above 70 is read as overbought, below 30 as oversold",
+        description_zh="威尔德相对强弱指标，0到100：高于70视为超买，低于30视为超卖",
     ),
     _oscillator(
         "atr", "Average true range", "平均真实波幅",
         ("atr", "average true range", "true range", "真实波幅", "平均真实波幅",
          "平均真实波动幅度", "真实波动幅度", "波幅", "ATR指标"),
         (_period(14),), ta.atr, inputs=_HLC, value_range=(0.0, None), is_price_scale=True,
-        description="Wilder's 14-bar average true range, the typical bar size in price units",
-        description_zh="威尔德14日平均真实波幅，以价格计的典型单日波动",
+        description="Wilder's average true range, the typical bar size in price units",
+        description_zh="威尔德平均真实波幅，以价格计的典型单根K线波动",
     ),
     _oscillator(
         "cci", "Commodity channel index", "顺势指标",
@@ -266,8 +269,8 @@ _OSCILLATORS = (
         ("willr", "williams %r", "williams r", "williams", "%r", "wr", "威廉指标", "威廉",
          "威廉超买超卖指标", "威廉%R"),
         (_period(14),), ta.williams_r, inputs=_HLC, value_range=(-100.0, 0.0), warmup=_minus(1),
-        description="where the close sits in the 14-bar range, -100 at the low and 0 at the high",
-        description_zh="收盘价在14日区间中的位置，-100为最低、0为最高",
+        description="where the close sits in the recent range, -100 at the low and 0 at the high",
+        description_zh="收盘价在近期区间中的位置，-100为最低、0为最高",
     ),
     _oscillator(
         "volume_sma", "Volume moving average", "成交量均线",
@@ -276,8 +279,8 @@ _OSCILLATORS = (
          "成交量平均", "量均线"),
         (_period(20),), ta.volume_sma, inputs=("volume",), value_range=(0.0, None),
         warmup=_minus(1),
-        description="the 20-bar average of volume, the current bar included",
-        description_zh="包括当根在内的20日平均成交量",
+        description="the average volume over the period, the current bar included",
+        description_zh="包括当根在内的周期平均成交量",
     ),
     _oscillator(
         "vwap", "Volume-weighted average price", "成交量加权平均价",
@@ -293,8 +296,8 @@ _OSCILLATORS = (
         ("zscore", "z-score", "z score", "standard score", "spread z-score", "z值", "Z分数",
          "标准分数", "价差Z值"),
         (_period(20),), custom.zscore, inputs=("close",), warmup=_minus(1),
-        description="how many standard deviations the series is from its 20-bar mean",
-        description_zh="序列偏离其20日均值多少个标准差",
+        description="how many standard deviations the series is from its rolling mean",
+        description_zh="序列偏离其滚动均值多少个标准差",
     ),
 )  # fmt: skip
 

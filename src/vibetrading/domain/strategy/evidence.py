@@ -16,7 +16,14 @@ import pandas as pd
 from vibetrading.domain.strategy.compile import SignalCompiler
 from vibetrading.domain.strategy.formula import formula
 
-__all__ = ["SignalStats", "closest_approach", "data_span", "format_number", "signal_stats"]
+__all__ = [
+    "SignalStats",
+    "closest_approach",
+    "data_span",
+    "format_number",
+    "format_time",
+    "signal_stats",
+]
 
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
 _NS_PER_YEAR = 365.25 * 86_400e9
@@ -29,17 +36,18 @@ def format_number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _format_time(index: pd.DatetimeIndex, position: int) -> str:
+def format_time(index: pd.DatetimeIndex, position: int) -> str:
+    """Return the time of bar `position`: a date for daily bars, else date and UTC time."""
     stamp = index[position]
     is_daily = bool((index.asi8 % 86_400_000_000_000 == 0).all())
     return str(stamp.strftime("%Y-%m-%d" if is_daily else "%Y-%m-%d %H:%M UTC"))
 
 
-def data_span(index: pd.DatetimeIndex) -> str:
+def data_span(index: pd.DatetimeIndex, *, separator: str = " to ") -> str:
     """Return "2009-01-02 to 2018-12-31" for the first and last bar of `index`."""
     if len(index) == 0:
         return "no bars"
-    return f"{_format_time(index, 0)} to {_format_time(index, len(index) - 1)}"
+    return f"{format_time(index, 0)}{separator}{format_time(index, len(index) - 1)}"
 
 
 def _extreme(values: npt.NDArray[np.float64], *, highest: bool) -> int | None:
@@ -75,7 +83,7 @@ def closest_approach(compiler: SignalCompiler, node: Any) -> str | None:
         position = _extreme(values, highest=highest)
     if position is None:
         return f"'{text}' never held; {formula(series)} had no value yet (too few bars)."
-    when = _format_time(compiler.index, position)
+    when = format_time(compiler.index, position)
     if node.kind == "cross" and other.kind == "const" and _is_past(values, op, other.value):
         side = "above" if op == ">" else "below"
         return f"'{text}' never happened; {formula(series)} stayed {side} it on every bar."
