@@ -190,9 +190,9 @@ def run_signals(
     )
     settings = options.settings(book, ppy)
     return BacktestResult(
-        equity=pd.Series(equity, index=book.index, name="equity"),
-        cash=pd.Series(cash_values, index=book.index, name="cash"),
-        positions=pd.DataFrame(positions, index=book.index, columns=list(book.codes)),
+        equity=pd.Series(equity, index=book.index, name="equity", copy=False),
+        cash=pd.Series(cash_values, index=book.index, name="cash", copy=False),
+        positions=pd.DataFrame(positions, index=book.index, columns=list(book.codes), copy=False),
         trades=build_trades(trades, book.index, book.codes),
         orders=build_orders(orders, book.index, book.codes),
         settings=settings,

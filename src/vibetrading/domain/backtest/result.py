@@ -148,7 +148,7 @@ def build_trades(
     return pd.DataFrame(
         {
             "symbol": _labels(codes, records[:, nb.T_SYMBOL]),
-            "direction": np.where(records[:, nb.T_DIRECTION] > 0, "long", "short").astype(object),
+            "direction": _labels(("short", "long"), records[:, nb.T_DIRECTION] > 0),
             "entry_time": index[entry_bar],
             "entry_price": records[:, nb.T_ENTRY_PRICE],
             "exit_time": index[exit_bar],
@@ -172,7 +172,7 @@ def build_orders(
         {
             "timestamp": index[records[:, nb.O_BAR].astype(np.int64)],
             "symbol": _labels(codes, records[:, nb.O_SYMBOL]),
-            "side": np.where(records[:, nb.O_SIDE] > 0, "buy", "sell").astype(object),
+            "side": _labels(("sell", "buy"), records[:, nb.O_SIDE] > 0),
             "quantity": records[:, nb.O_QUANTITY],
             "price": records[:, nb.O_PRICE],
             "fees": records[:, nb.O_FEES],
@@ -183,8 +183,8 @@ def build_orders(
     )
 
 
-def _labels(names: Sequence[str], codes: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
-    return np.asarray(names, dtype=object)[codes.astype(np.int64)]
+def _labels(names: Sequence[str], codes: npt.NDArray[Any]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))
 
 
 def _number(value: Any) -> float | None:
