@@ -17,7 +17,8 @@ help: ## show this help
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(UV) pip install --python $(BIN)/python --quiet -e '.[dev]'
+	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[dev]'
+	@$(BIN)/python -m compileall -q src > /dev/null
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev tools

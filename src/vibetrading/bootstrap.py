@@ -7,6 +7,7 @@ below them reads the environment.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vibetrading.adapters.providers.files import read_bar_file_lines
 from vibetrading.adapters.store.cache import MemoryBarCache, RedisBarCache
@@ -15,7 +16,10 @@ from vibetrading.services.market_data import MarketDataService
 from vibetrading.services.ports import BarCache, MarketDataProvider
 from vibetrading.settings import Settings, get_settings
 
-__all__ = ["build_market_data", "provider_factories"]
+if TYPE_CHECKING:
+    from vibetrading.services.backtests import BacktestService
+
+__all__ = ["build_backtests", "build_market_data", "provider_factories"]
 
 
 def provider_factories(settings: Settings) -> dict[str, Callable[[], MarketDataProvider]]:
@@ -76,3 +80,11 @@ def build_market_data(settings: Settings | None = None) -> MarketDataService:
         cache=cache,
         read_file=read_bar_file_lines,
     )
+
+
+def build_backtests(settings: Settings | None = None) -> BacktestService:
+    """Return the backtest service over the market data of `settings`."""
+    from vibetrading.data import service
+    from vibetrading.services.backtests import BacktestService
+
+    return BacktestService(service() if settings is None else build_market_data(settings))

@@ -9,6 +9,7 @@ import sys
 import typer
 from rich.console import Console
 
+from vibetrading.cli.backtest import backtest
 from vibetrading.cli.data import data_app
 from vibetrading.cli.tour import tour
 from vibetrading.errors import (
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.command("tour", help="A two-minute tour of the bundled real market data.")(tour)
+app.command("backtest")(backtest)
 
 _EXIT_CODES: list[tuple[type[VibeTradingError], int]] = [
     (ConfigError, 2),

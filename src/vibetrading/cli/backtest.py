@@ -1,0 +1,306 @@
+"""``vibetrading backtest``: run one backtest and show it as tables and a chart, or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from vibetrading.services.backtests import BacktestOutcome
+
+__all__ = ["backtest", "outcome_json"]
+
+
+class BacktestFormat(StrEnum):
+    """How ``backtest`` prints its result."""
+
+    table = "table"
+    json = "json"
+
+
+class FillModel(StrEnum):
+    """When orders fill."""
+
+    next_open = "next_open"
+    close = "close"
+
+
+_PERCENT = {
+    "total_return",
+    "cagr",
+    "volatility",
+    "max_drawdown",
+    "win_rate",
+    "exposure",
+    "benchmark_return",
+    "avg_win",
+    "avg_loss",
+    "best_trade",
+    "worst_trade",
+    "alpha",
+}
+_CARDS = (
+    "total_return",
+    "cagr",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "win_rate",
+    "profit_factor",
+    "exposure",
+    "volatility",
+    "num_trades",
+    "benchmark_return",
+)
+
+
+def backtest(
+    strategy: Annotated[str | None, typer.Option("--strategy", help="The idea in words.")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="A StrategySpec JSON file.")] = None,
+    code: Annotated[Path | None, typer.Option("--code", help="A Python code strategy.")] = None,
+    signals: Annotated[
+        Path | None, typer.Option("--signals", help="A timestamp,entry,exit CSV of 0/1.")
+    ] = None,
+    symbol: Annotated[
+        list[str] | None, typer.Option("--symbol", help="Symbol(s) to trade; repeat for more.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="A bars CSV, traded as a generic instrument.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
+    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 100_000.0,
+    fill: Annotated[
+        FillModel, typer.Option("--fill", help="next_open or close.")
+    ] = FillModel.next_open,
+    fees: Annotated[
+        float | None, typer.Option("--fees", help="Commission as a fraction of notional.")
+    ] = None,
+    slippage: Annotated[float | None, typer.Option("--slippage", help="Slippage in bps.")] = None,
+    stop_loss: Annotated[
+        float | None, typer.Option("--stop-loss", help="Fraction, e.g. 0.05.")
+    ] = None,
+    take_profit: Annotated[
+        float | None, typer.Option("--take-profit", help="Fraction, e.g. 0.10.")
+    ] = None,
+    trailing_stop: Annotated[
+        float | None, typer.Option("--trailing-stop", help="Fraction, e.g. 0.08.")
+    ] = None,
+    output: Annotated[
+        BacktestFormat, typer.Option("--format", help="table or json.")
+    ] = BacktestFormat.table,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+) -> None:
+    """Backtest a strategy on real or imported data; stop flags override the spec's risk."""
+    from vibetrading.bootstrap import build_backtests
+    from vibetrading.errors import ConfigError
+    from vibetrading.services.backtests import BacktestRequest
+
+    if code is not None:
+        raise ConfigError(
+            "Code strategies run in the sandbox, which is not part of this build yet."
+        )
+    request = BacktestRequest(
+        strategy=strategy,
+        spec=_read_spec(spec),
+        signals=_read_signals(signals),
+        symbols=tuple(symbol or ()),
+        bars=_read_bars(data),
+        start=start,
+        end=end,
+        cash=cash,
+        fill=fill.value,
+        fee_rate=fees,
+        slippage_bps=slippage,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        trailing_stop=trailing_stop,
+    )
+    outcome = build_backtests().run(request)
+    console = Console(highlight=False, soft_wrap=True)
+    if report is not None:
+        _write_report(outcome, report)
+    if output is BacktestFormat.json:
+        console.file.write(json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(_render(outcome))
+    if report is not None:
+        console.print(f"report written to {report}")
+
+
+def _read_spec(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from vibetrading.domain.strategy import load_spec
+    from vibetrading.errors import NotFound
+
+    if not path.is_file():
+        raise NotFound(f"No such file: {path}")
+    return load_spec(path.read_text(encoding="utf-8"))
+
+
+def _read_signals(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from vibetrading.adapters.providers.files import read_signal_file
+
+    return read_signal_file(path)
+
+
+def _read_bars(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from vibetrading.adapters.providers.files import read_bar_file
+    from vibetrading.domain.data import clean_bars
+    from vibetrading.domain.data.resample import infer_timeframe
+
+    frame, _ = read_bar_file(path)
+    import pandas as pd
+
+    timeframe = infer_timeframe(pd.DatetimeIndex(frame.index).dropna().unique().sort_values())
+    bars, _ = clean_bars(frame, timeframe=timeframe)
+    bars.attrs.update(symbol="DATA", timeframe=timeframe.value, source=f"csv:{path.name}")
+    return bars
+
+
+def _write_report(outcome: BacktestOutcome, path: Path) -> None:
+    from vibetrading.domain.backtest.report import render_report
+
+    name, bars = next(iter(outcome.bars.items()))
+    title = outcome.spec.name if outcome.spec else f"Backtest of {name}"
+    html = render_report(
+        outcome.result,
+        bars=bars,
+        title=title,
+        stats=outcome.stats,
+        benchmark_label=outcome.benchmark_label,
+    )
+    path.write_text(html, encoding="utf-8")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def outcome_json(outcome: BacktestOutcome) -> dict[str, Any]:
+    """Return the JSON document of ``backtest --format json``."""
+    document = outcome.result.to_dict()
+    equity = document.get("equity", [])
+    benchmark = outcome.result.benchmark
+    bench_rows: list[dict[str, Any]] = []
+    if benchmark is not None and len(benchmark):
+        from vibetrading.domain.backtest.stats import benchmark_equity
+
+        curve = benchmark_equity(
+            benchmark, outcome.result.equity.index, outcome.result.equity.iloc[0]
+        )
+        bench_rows = [
+            {"timestamp": t.isoformat(), "equity": _clean(float(v))} for t, v in curve.items()
+        ]
+    return {
+        "summary": {k: _clean(v) for k, v in outcome.stats.items()},
+        "trades": document.get("trades", []),
+        "equity": equity,
+        "benchmark": {"label": outcome.benchmark_label, "equity": bench_rows},
+        "spec": outcome.spec.model_dump(mode="json") if outcome.spec else None,
+        "assumptions": outcome.assumptions,
+        "warnings": outcome.warnings,
+    }
+
+
+def _format(name: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if name in _PERCENT:
+        return (
+            f"{value:+.2%}"
+            if name in {"total_return", "cagr", "alpha", "benchmark_return"}
+            else f"{value:.2%}"
+        )
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _render(outcome: BacktestOutcome) -> Group:
+    from vibetrading.cli.charts import line_chart
+
+    stats = outcome.stats
+    cards = Table.grid(padding=(0, 3))
+    for _ in range(4):
+        cards.add_column()
+    cells = [
+        Text.assemble(
+            (f"{name.replace('_', ' ')}\n", "dim"), (_format(name, stats.get(name)), "bold")
+        )
+        for name in _CARDS
+    ]
+    for row in range(0, len(cells), 4):
+        cards.add_row(*cells[row : row + 4])
+    equity = outcome.result.equity
+    chart = "\n".join(line_chart(equity.to_numpy(), width=64, height=6))
+    name = next(iter(outcome.bars))
+    title = outcome.spec.name if outcome.spec else f"Backtest of {name}"
+    subtitle = f"equity {equity.iloc[0]:,.0f} → {equity.iloc[-1]:,.0f}"
+    if outcome.benchmark_label:
+        gain = _format("benchmark_return", stats.get("benchmark_return"))
+        subtitle += f" · benchmark {outcome.benchmark_label} {gain}"
+    parts: list[Any] = [
+        Panel(
+            Group(cards, Text(""), Text(chart, style="cyan")),
+            title=title,
+            subtitle=subtitle,
+            expand=False,
+        )
+    ]
+    parts.append(_trade_table(outcome))
+    for line in outcome.assumptions:
+        parts.append(Text(f"assumed: {line}", style="dim"))
+    for line in outcome.warnings:
+        parts.append(Text(f"warning: {line}", style="yellow"))
+    return Group(*parts)
+
+
+def _trade_table(outcome: BacktestOutcome, rows: int = 8) -> Table:
+    trades = outcome.result.trades
+    table = Table(title=f"{len(trades)} trades", header_style="bold", box=None)
+    for column in ("entry", "price", "exit", "price", "qty", "pnl", "return", "bars", "reason"):
+        table.add_column(
+            column, justify="left" if column in {"entry", "exit", "reason"} else "right"
+        )
+    picks = (
+        list(range(len(trades)))
+        if len(trades) <= 2 * rows
+        else [*range(rows), -1, *range(len(trades) - rows, len(trades))]
+    )
+    for i in picks:
+        if i == -1:
+            table.add_row(*["…"] * 9)
+            continue
+        t = trades.iloc[i]
+        table.add_row(
+            str(t["entry_time"])[:10],
+            f"{t['entry_price']:,.2f}",
+            str(t["exit_time"])[:10],
+            f"{t['exit_price']:,.2f}",
+            f"{t['quantity']:,.0f}",
+            f"{t['pnl']:+,.2f}",
+            f"{t['return']:+.2%}",
+            str(int(t["bars_held"])),
+            str(t["exit_reason"]),
+        )
+    return table
