@@ -1,0 +1,237 @@
+"""Clauses: split an idea into rules (buy / sell / short / cover) and settings.
+
+The text is cut at ``; , 。`` and similar marks. In each clause the modifier patterns
+(``patterns.py``) take out stops, targets, sizes and holding periods; timeframe words and
+the instruments named next to a role word are taken out too. What is left is split at
+the role words. A role word takes the words *after* it when it opens the clause or is
+followed by "when"/"if" (English: "buy when RSI < 30"), and the words *before* it
+otherwise (Chinese: "RSI低于30时买入"). A clause without a role word joins the next
+rule ("When RSI < 30, buy"), or the previous one when it starts with and/or.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from vibetrading.domain.strategy.dsl.patterns import MODIFIER_PATTERNS, Match, match_at
+from vibetrading.domain.strategy.dsl.tokens import Token
+
+__all__ = ["QUIET_KEYS", "Clauses", "Rule", "read_clauses"]
+
+_ROLES = {"BUY": "buy", "SELL": "sell", "SHORT": "short", "COVER": "cover",
+          "STOP": "sell", "TP": "sell", "TRAIL": "sell"}  # fmt: skip
+_ENTRY_WORDS = frozenset({"BUY", "SHORT"})
+_OPENERS = frozenset({"WHEN", ":"})
+QUIET_KEYS = frozenset({"WHEN", "WHEN_END", "THEN", ":", "AND", "OR", "OF", "TO", "AFTER", "IT"})
+"""Function words that carry no content of their own; never quoted back as unparsed."""
+_STRIPPED = frozenset({"WHEN", "WHEN_END", "THEN", ":"})
+_EDGE = frozenset({"AND", "OR", "AFTER", "OF", "TO"})
+
+
+@dataclass
+class Rule:
+    """A role and the tokens of its condition."""
+
+    role: str
+    tokens: list[Token]
+    role_token: Token | None = None
+
+
+@dataclass
+class Clauses:
+    """The rules, settings, instruments and timeframes found in a text."""
+
+    rules: list[Rule] = field(default_factory=list)
+    settings: list[Match] = field(default_factory=list)
+    universe: list[str] = field(default_factory=list)
+    timeframes: list[Token] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    bare_risk_words: list[Token] = field(default_factory=list)
+
+
+def _is_content(token: Token) -> bool:
+    if token.kind == "fill":
+        return False
+    return not (token.kind in ("word", "punct") and token.key in QUIET_KEYS)
+
+
+def _has_content(tokens: list[Token]) -> bool:
+    return any(_is_content(t) for t in tokens)
+
+
+def _segments(tokens: list[Token]) -> list[list[Token]]:
+    segments: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.kind == "sep":
+            segments.append([])
+        else:
+            segments[-1].append(token)
+    return [s for s in segments if s]
+
+
+def _extract_settings(segment: list[Token], found: Clauses) -> list[Token]:
+    has_entry = any(t.kind == "word" and t.key in _ENTRY_WORDS for t in segment)
+    kept: list[Token] = []
+    i = 0
+    while i < len(segment):
+        match = _first_match(segment, i, has_entry=has_entry)
+        if match is None:
+            kept.append(segment[i])
+            i += 1
+            continue
+        kept.extend(segment[i : match.start])
+        found.settings.append(match)
+        i = match.end
+    return kept
+
+
+def _first_match(segment: list[Token], i: int, *, has_entry: bool) -> Match | None:
+    for setting, pattern in MODIFIER_PATTERNS:
+        if setting.startswith("!") and has_entry:
+            continue
+        match = match_at(segment, i, setting.lstrip("!"), pattern)
+        if match is not None:
+            return match
+    return None
+
+
+def _role_of(segment: list[Token], i: int) -> str | None:
+    token = segment[i]
+    if token.kind == "word" and token.key in _ROLES:
+        return _ROLES[token.key]
+    following = segment[i + 1] if i + 1 < len(segment) else None
+    if i == 0 and token.kind == "price" and token.key == "close" and following is not None:
+        return "sell" if following.kind == "word" and following.key == "WHEN" else None
+    return None
+
+
+def _take_universe(segment: list[Token], start: int, found: Clauses) -> int:
+    i = start
+    while i < len(segment):
+        token = segment[i]
+        if token.kind == "sym":
+            found.universe.append(token.key)
+        elif not (token.kind == "fill" or (token.kind == "word" and token.key in ("AND", "OF"))):
+            break
+        i += 1
+    return i if any(t.kind == "sym" for t in segment[start:i]) else start
+
+
+def _split_rules(segment: list[Token], found: Clauses) -> list[Rule | list[Token]]:
+    roles: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(segment):
+        role = _role_of(segment, i)
+        if role is None:
+            i += 1
+            continue
+        after = _take_universe(segment, i + 1, found)
+        roles.append((i, after, role))
+        i = after
+    if not roles:
+        return [segment] if _has_content(segment) else []
+    return _assign_spans(segment, roles)
+
+
+def _assign_spans(
+    segment: list[Token], roles: list[tuple[int, int, str]]
+) -> list[Rule | list[Token]]:
+    bounds = [0] + [after for _, after, _ in roles]
+    ends = [at for at, _, _ in roles] + [len(segment)]
+    spans = [segment[b:e] for b, e in zip(bounds, ends, strict=True)]
+    taken = [False] * len(spans)
+    items: list[Rule | list[Token]] = []
+    for k, (at, _, role) in enumerate(roles):
+        span = k + 1 if _opens(spans[k + 1], spans[k]) else k
+        tokens: list[Token] = []
+        if not taken[span]:
+            taken[span], tokens = True, spans[span]
+        if not taken[k] and span == k + 1 and _has_content(spans[k]):
+            taken[k] = True
+            items.append(spans[k])
+        items.append(Rule(role, tokens, segment[at]))
+    if not taken[-1] and _has_content(spans[-1]):
+        items.append(spans[-1])
+    return items
+
+
+def _opens(after: list[Token], before: list[Token]) -> bool:
+    content = [t for t in after if t.kind != "fill"]
+    if content and content[0].key in _OPENERS:
+        return True
+    return not _has_content(before) and _has_content(after)
+
+
+def _clean(tokens: list[Token]) -> list[Token]:
+    kept = [
+        t
+        for t in tokens
+        if t.kind != "fill" and not (t.key in _STRIPPED and t.kind in ("word", "punct"))
+    ]
+    while kept and kept[0].kind == "word" and kept[0].key in _EDGE:
+        kept.pop(0)
+    while kept and kept[-1].kind == "word" and kept[-1].key in _EDGE:
+        kept.pop()
+    return kept
+
+
+def _joined(first: list[Token], second: list[Token], key: str = "AND") -> list[Token]:
+    if not first:
+        return second
+    if not second:
+        return first
+    only_next_day = all(t.key == "NEXT_DAY" for t in second if _is_content(t))
+    if only_next_day:
+        anchor = first[0]
+        return [second[0], _synthetic("(", anchor), *first, _synthetic(")", anchor)]
+    return [*first, _synthetic(key, first[-1], kind="word"), *second]
+
+
+def _synthetic(key: str, near: Token, kind: str = "punct") -> Token:
+    return replace(near, kind=kind, key=key, text="", start=near.end, end=near.end)
+
+
+def _attach(items: list[Rule | list[Token]], found: Clauses) -> None:
+    waiting: list[Token] = []
+    for item in items:
+        if isinstance(item, Rule):
+            item.tokens = _clean(_joined(waiting, item.tokens))
+            waiting = []
+            found.rules.append(item)
+            continue
+        connective = next((t for t in item if t.kind != "fill"), None)
+        joins_previous = connective is not None and connective.key in ("AND", "OR")
+        if joins_previous and found.rules and not waiting:
+            last = found.rules[-1]
+            last.tokens = _clean([*last.tokens, *item])
+        else:
+            waiting = _joined(waiting, _clean(item))
+    if waiting:
+        _attach_leftover(waiting, found)
+
+
+def _attach_leftover(waiting: list[Token], found: Clauses) -> None:
+    if not any(_is_content(t) and t.kind != "unk" for t in waiting):
+        return
+    empty = [rule for rule in found.rules if not _has_content(rule.tokens)]
+    if empty:
+        empty[0].tokens = _clean(waiting)
+    elif found.rules:
+        found.rules[-1].tokens = _clean(_joined(found.rules[-1].tokens, waiting))
+        found.assumptions.append("a condition without a buy/sell word joined the rule before it")
+    else:
+        found.rules.append(Rule("buy", _clean(waiting)))
+        found.assumptions.append("no buy or sell word: the conditions were read as the entry")
+
+
+def read_clauses(tokens: list[Token]) -> Clauses:
+    """Return the rules and settings of a tokenized idea (see the module docstring)."""
+    found = Clauses()
+    items: list[Rule | list[Token]] = []
+    for segment in _segments(tokens):
+        segment = _extract_settings(segment, found)
+        found.timeframes.extend(t for t in segment if t.kind == "tf")
+        segment = [t for t in segment if t.kind != "tf"]
+        items.extend(_split_rules(segment, found))
+    _attach(items, found)
+    return found

@@ -1,0 +1,317 @@
+"""Relations and concepts: what may follow a value ("crosses above 30", "金叉", "超卖").
+
+Each relation word has a handler that receives the left value, or None when the text
+leaves it out ("sell when above 70", "死叉卖出"). Comparison words then use the subject
+of the previous rule, or the close; concept words fall back to their defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from vibetrading.domain.strategy.dsl import concepts
+from vibetrading.domain.strategy.dsl.canon import canonical_indicator
+from vibetrading.domain.strategy.dsl.concepts import Side
+from vibetrading.domain.strategy.dsl.operands import OperandParser
+from vibetrading.domain.strategy.dsl.tokens import Token
+from vibetrading.domain.strategy.expr import (
+    Compare,
+    CompareOp,
+    Constant,
+    Cross,
+    ForBars,
+    PriceField,
+    all_of,
+)
+
+__all__ = ["RelationParser"]
+
+_COMPARE_OPS: dict[str, CompareOp] = {
+    "GT": ">",
+    "LT": "<",
+    "GE": ">=",
+    "LE": "<=",
+    "EQ": "==",
+    "NE": "!=",
+}
+_BREAKOUT_TEXT = ("突破", "breaks out", "break out")
+_CLOSE = PriceField(field="close")
+_AVERAGES = ("sma", "ema", "wma")
+_ZERO = Constant(value=0.0)
+_BETWEEN = "'between' read as strictly above the low and below the high"
+Handler = Callable[[Any], Any]
+
+
+class RelationParser(OperandParser):
+    """Parse ``[value] relation`` and the colloquial concepts."""
+
+    word: Token
+    _handlers: dict[str, Handler] | None = None
+    _subject_note = ""
+
+    def handlers(self) -> dict[str, Handler]:
+        """Return the handler of every relation and concept word."""
+        if self._handlers is not None:
+            return self._handlers
+        table: dict[str, Handler] = dict.fromkeys(_COMPARE_OPS, self.compare)
+        table.update(
+            CROSS_ABOVE=self.cross, CROSS_BELOW=self.cross, TOUCH=self.touch,
+            TURN_POS=self.sign, TURN_NEG=self.sign, IS_POS=self.sign, IS_NEG=self.sign,
+            BETWEEN=self.between, ZAI=self.zai, BACK_TO=self.back_to, MAKES=self.makes,
+            NEW_HIGH=self.new_extreme, NEW_LOW=self.new_extreme, GOLDEN=self.golden,
+            DEATH=self.golden, OVERSOLD=self.threshold, OVERBOUGHT=self.threshold,
+            RED_TO=self.histogram, GREEN_TO=self.histogram, RED_BAR=self.histogram,
+            GREEN_BAR=self.histogram, DOWN_DAY=self.day_move, UP_DAY=self.day_move,
+            RED_CANDLE=self.day_move, GREEN_CANDLE=self.day_move, LOSS=self.move,
+            GAIN=self.move, PULLBACK=self.pullback, BREAKOUT=self.breakout,
+            BREAKDOWN=self.breakout, VOL_SURGE=self.volume_surge,
+        )  # fmt: skip
+        self._handlers = table
+        return table
+
+    def relation(self) -> Any:
+        self._subject_note = ""
+        left = None
+        if not self.at(*self.handlers(), "CONSEC"):
+            left = self.value()
+            if left is None:
+                return None
+            paired = self.pair_cross(left)
+            if paired is not None:
+                return paired
+        streak = self.streak_between()
+        token = self.peek()
+        handler = self.handlers().get(token.key) if token and token.kind == "word" else None
+        if handler is None:
+            return None
+        self.word = self.advance()
+        found = handler(left)
+        if found is None:
+            return None
+        return ForBars(bars=streak, item=found) if streak else found
+
+    def streak_between(self) -> int | None:
+        mark = self.pos
+        if self.take("CONSEC"):
+            bars = self.take_count()
+            if bars is not None:
+                return bars
+        self.pos = mark
+        return None
+
+    def pair_cross(self, left: Any) -> Any:
+        mark = self.pos
+        if self.take("AND", "TO"):
+            right = self.value()
+            word = self.take("GOLDEN", "DEATH", "CROSS_ABOVE", "CROSS_BELOW")
+            if right is not None and word is not None:
+                above = word.key in ("GOLDEN", "CROSS_ABOVE")
+                return self.remember(concepts.golden_cross(self.context, left, right, above=above))
+        self.pos = mark
+        return None
+
+    def subject(self, left: Any, right: Any = None) -> Any:
+        if left is not None:
+            return left
+        subject = self.context.subject
+        if subject is None or (right is not None and right.kind != "const"):
+            self._subject_note = "no subject given: used the close price"
+            return _CLOSE
+        self._subject_note = f"no subject given: used {concepts.label(subject)} from before"
+        return subject
+
+    def remember(self, found: Any) -> Any:
+        if self._subject_note:
+            self.context.note(found, self._subject_note)
+            self._subject_note = ""
+        left = getattr(found, "left", None)
+        if left is not None and left.kind != "const":
+            self.context.subject = left
+        if found.kind == "cross":
+            self.context.pair = (found.left, found.right)
+        return found
+
+    def compare(self, left: Any) -> Any:
+        right = self.value()
+        if right is None:
+            return None
+        left = self.subject(left, right)
+        op = _COMPARE_OPS[self.word.key]
+        return self.remember(Compare(op=op, left=left, right=right))
+
+    def cross(self, left: Any) -> Any:
+        above = self.word.key == "CROSS_ABOVE"
+        direction: Side = "above" if above else "below"
+        right = self.value()
+        if right is None and left is None and self.context.pair is not None:
+            return self.remember(self.pair_again(direction))
+        if right is None and any(w in self.word.text.casefold() for w in _BREAKOUT_TEXT):
+            return self.remember(concepts.breakout(self.context, None, up=above))
+        if right is None:
+            return None
+        left = self.subject(left, right)
+        return self.remember(Cross(direction=direction, left=left, right=right))
+
+    def pair_again(self, direction: Side) -> Any:
+        first, second = self.context.pair or (_CLOSE, _CLOSE)
+        found = Cross(direction=direction, left=first, right=second)
+        lines = f"{concepts.label(first)} and {concepts.label(second)}"
+        return self.context.note(found, f"'{self.word.text}' alone: {lines} from before")
+
+    def touch(self, left: Any) -> Any:
+        right = self.value()
+        if right is None:
+            return None
+        left = left if left is not None else _CLOSE
+        return self.remember(concepts.touch(self.context, left, right))
+
+    def sign(self, left: Any) -> Any:
+        left = self.subject(left)
+        key = self.word.key
+        if key in ("TURN_POS", "TURN_NEG"):
+            direction: Side = "above" if key == "TURN_POS" else "below"
+            return self.remember(Cross(direction=direction, left=left, right=_ZERO))
+        return self.remember(Compare(op=">" if key == "IS_POS" else "<", left=left, right=_ZERO))
+
+    def between(self, left: Any) -> Any:
+        left = self.subject(left)
+        low = self.value()
+        if low is None or self.take("AND", "TO") is None:
+            return None
+        high = self.value()
+        if high is None:
+            return None
+        self.remember(Compare(op=">", left=left, right=low))
+        found = all_of(
+            Compare(op=">", left=left, right=low), Compare(op="<", left=left, right=high)
+        )
+        return self.context.note(found, _BETWEEN)
+
+    def zai(self, left: Any) -> Any:
+        left = self.subject(left)
+        first = self.value()
+        if first is None:
+            return None
+        if self.take("AND", "TO"):
+            second = self.value()
+            if second is None or self.take("BETWEEN_SUF") is None:
+                return None
+            parts = (
+                Compare(op=">", left=left, right=first),
+                Compare(op="<", left=left, right=second),
+            )
+            self.remember(parts[0])
+            return self.context.note(all_of(*parts), _BETWEEN)
+        side = self.take("ABOVE_SUF", "BELOW_SUF")
+        if side is None:
+            return None
+        op: CompareOp = ">" if side.key == "ABOVE_SUF" else "<"
+        return self.remember(Compare(op=op, left=left, right=first))
+
+    def back_to(self, left: Any) -> Any:
+        left = self.subject(left)
+        right = self.value()
+        if right is None:
+            return None
+        side = self.take("ABOVE_SUF", "BELOW_SUF")
+        below = side is not None and side.key == "BELOW_SUF"
+        direction: Side = "below" if below else "above"
+        return self.remember(Cross(direction=direction, left=left, right=right))
+
+    def makes(self, left: Any) -> Any:
+        bars = self.take_count()
+        word = self.take("NEW_HIGH", "NEW_LOW")
+        if word is None:
+            return None
+        high = word.key == "NEW_HIGH"
+        return self.remember(concepts.new_extreme(self.context, left, bars, high=high))
+
+    def new_extreme(self, left: Any) -> Any:
+        high = self.word.key == "NEW_HIGH"
+        return self.remember(concepts.new_extreme(self.context, left, None, high=high))
+
+    def golden(self, left: Any) -> Any:
+        above = self.word.key == "GOLDEN"
+        right = None
+        if left is None and self.take("BETWEEN", "OF"):
+            left = self.value()
+            right = self.value() if self.take("AND", "TO") else None
+        elif left is not None:
+            right = self.value()
+        return self.remember(concepts.golden_cross(self.context, left, right, above=above))
+
+    def threshold(self, left: Any) -> Any:
+        subject = left if left is not None else self.context.subject
+        low = self.word.key == "OVERSOLD"
+        return self.remember(concepts.threshold(self.context, subject, low=low))
+
+    def histogram(self, left: Any) -> Any:
+        key = self.word.key
+        subject = left if left is not None else self.context.subject
+        crossing = key in ("RED_TO", "GREEN_TO")
+        positive = key in ("RED_TO", "RED_BAR")
+        found = concepts.macd_histogram(subject, crossing=crossing, positive=positive)
+        return self.remember(found)
+
+    def day_move(self, left: Any) -> Any:
+        return self.remember(concepts.day_move(self.word.key, left))
+
+    def move(self, left: Any) -> Any:
+        token = self.peek()
+        fraction = self.take_number(percent=True)
+        if fraction is None or token is None:
+            return self.remember(concepts.day_move(self.word.key, left))
+        bars = None
+        if self.take("OF", "WITHIN", "FOR"):
+            self.skip("PREV")
+            bars = self.take_count()
+        down = self.word.key == "LOSS"
+        found = concepts.percent_move(self.context, float(fraction / 100), bars, down=down)
+        return self.remember(found)
+
+    def pullback(self, left: Any) -> Any:
+        token = self.peek()
+        fraction = self.take_number(percent=True)
+        if fraction is not None and token is not None:
+            return self.remember(concepts.pullback(self.context, None, float(fraction / 100)))
+        self.skip("TO", "OF", "TOUCH", "ZAI")
+        target = self.value()
+        return self.remember(concepts.pullback(self.context, target, None))
+
+    def breakout(self, left: Any) -> Any:
+        up = self.word.key == "BREAKOUT"
+        if self.take("GT", "CROSS_ABOVE", "CROSS_BELOW", "LT", "OF"):
+            right = self.value()
+            if right is not None:
+                direction: Side = "above" if up else "below"
+                return self.remember(
+                    Cross(direction=direction, left=self.subject(left), right=right)
+                )
+        return self.remember(concepts.breakout(self.context, None, up=up))
+
+    def volume_surge(self, left: Any) -> Any:
+        return self.remember(concepts.volume_surge(self.context))
+
+    def counted_concept(self) -> Any:
+        bars = self.take_count()
+        word = self.take("BREAKOUT", "BREAKDOWN", "NEW_HIGH", "NEW_LOW")
+        if bars is None or word is None:
+            return None
+        if word.key in ("BREAKOUT", "BREAKDOWN"):
+            return concepts.breakout(self.context, bars, up=word.key == "BREAKOUT")
+        return concepts.new_extreme(self.context, None, bars, high=word.key == "NEW_HIGH")
+
+    def shared_average_pair(self) -> Any:
+        first = self.take_count()
+        if first is None or self.take("AND", "TO") is None:
+            return None
+        second = self.take_count()
+        token = self.take_kind("ind")
+        word = self.take("GOLDEN", "DEATH", "CROSS_ABOVE", "CROSS_BELOW")
+        if second is None or token is None or word is None or token.key not in _AVERAGES:
+            return None
+        left = canonical_indicator(token.key, {"period": first})
+        right = canonical_indicator(token.key, {"period": second})
+        above = word.key in ("GOLDEN", "CROSS_ABOVE")
+        return self.remember(concepts.golden_cross(self.context, left, right, above=above))
