@@ -54,10 +54,12 @@ def kdj_nb(
     for t in range(period - 1, n):
         highest = -np.inf
         lowest = np.inf
+        has_nan = np.isnan(close[t])
         for i in range(t - period + 1, t + 1):
+            has_nan = has_nan or np.isnan(high[i]) or np.isnan(low[i])
             highest = max(highest, high[i])
             lowest = min(lowest, low[i])
-        if np.isnan(highest) or np.isnan(lowest) or np.isnan(close[t]):
+        if has_nan:
             continue
         span = highest - lowest
         rsv = 50.0 if span == 0.0 else (close[t] - lowest) / span * 100.0

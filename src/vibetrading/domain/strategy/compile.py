@@ -261,7 +261,7 @@ def compile_signals(spec: StrategySpec, bars: Bars, *, symbol: str | None = None
         signals = compile_signals(spec, bars)
         signals.entries.sum()  # number of entry bars
     """
-    if symbol is None and not isinstance(bars, pd.DataFrame) and spec.universe[0] in bars:
+    if symbol is None and (isinstance(bars, pd.DataFrame) or spec.universe[0] in bars):
         symbol = spec.universe[0]
     compiler = SignalCompiler(bars, symbol=symbol)
     is_both = spec.direction == "both"

@@ -30,9 +30,9 @@ _NS_PER_YEAR = 365.25 * 86_400e9
 
 
 def format_number(value: float) -> str:
-    """Return `value` with sensible precision: 2486.43, 13.2, 0.0512."""
+    """Return `value` with sensible precision: 2,486.43, 13.2, 0.0512, 9,694."""
     if abs(value) >= 1000:
-        return f"{value:,.2f}"
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     return f"{value:.4g}"
 
 

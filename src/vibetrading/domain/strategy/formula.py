@@ -65,6 +65,12 @@ def formula(node: Any, *, lang: Language = "en") -> str:
     return _RENDER[node.kind](node, lang)
 
 
+def _number(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}"
+
+
 def _indicator(node: Any, lang: Language) -> str:
     info = find_indicator(node.name)
     try:
@@ -119,7 +125,7 @@ def _window(word: str) -> Callable[[Any, Language], str]:
 _RENDER: dict[str, Callable[[Any, Language], str]] = {
     "indicator": _indicator,
     "price": _price,
-    "const": lambda node, lang: f"{node.value:g}",
+    "const": lambda node, lang: _number(node.value),
     "arith": _arith,
     "highest": _window("highest"),
     "lowest": _window("lowest"),

@@ -392,3 +392,27 @@ def test_range_of_bounded_indicators_reflects_their_scale():
 def test_compute_missing_input_field_raises_spec_error():
     with pytest.raises(SpecError, match="needs the bar fields: volume"):
         get_indicator("obv").compute({"close": np.ones(5)}, {})
+
+
+def test_vwap_without_timestamps_treats_the_series_as_one_day():
+    data = {
+        "high": np.array([2.0, 4.0]),
+        "low": np.array([2.0, 4.0]),
+        "close": np.array([2.0, 4.0]),
+    }
+    data["volume"] = np.array([1.0, 3.0])
+
+    ours = _compute("vwap", data)["value"]
+
+    _assert_close(ours, [2.0, 3.5])
+
+
+@pytest.mark.parametrize("value", [True, float("inf")], ids=["boolean", "infinite"])
+def test_resolve_params_non_numbers_raise_spec_error(value):
+    with pytest.raises(SpecError, match="must be a"):
+        get_indicator("sma").resolve_params({"period": value})
+
+
+def test_get_indicator_nothing_close_lists_known_indicators():
+    with pytest.raises(SpecError, match="Known indicators: sma, ema"):
+        get_indicator("qqqqqqqq")

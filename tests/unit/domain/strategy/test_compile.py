@@ -321,3 +321,54 @@ def test_compile_signals_prefix_of_bars_gives_prefix_of_signals(seed, cut):
 
     for name in ("entries", "exits", "short_entries", "short_exits"):
         assert getattr(prefix, name).equals(getattr(full, name).iloc[:cut])
+
+
+def test_compile_signals_frame_is_the_specs_first_symbol():
+    spec = StrategySpec(
+        universe=["SPX"], entry=compare(PriceField(field="close", symbol="SPX"), ">", 0)
+    )
+
+    signals = compile_signals(spec, make_bars(5))
+
+    assert signals.entries.all()
+
+
+def test_compile_signals_indicator_on_another_symbol_is_labelled():
+    bars = {"A": make_bars(40, seed=1), "B": make_bars(40, seed=2)}
+    other = IndicatorRef(name="rsi", symbol="B")
+    spec = StrategySpec(universe=["A", "B"], entry=compare(other, ">", indicator("rsi")))
+
+    signals = compile_signals(spec, bars)
+
+    assert sorted(signals.indicators) == ["RSI(14)", "RSI(14)@B"]
+    assert not signals.indicators["RSI(14)"].equals(signals.indicators["RSI(14)@B"])
+
+
+@pytest.mark.parametrize(
+    ("bars", "symbol", "message"),
+    [
+        ({"A": make_bars(5), "B": make_bars(5)}, None, "Say which symbol is traded"),
+        ({"A": make_bars(5)}, "C", "No bars for the traded symbol 'C'"),
+    ],
+    ids=["ambiguous", "missing"],
+)
+def test_signal_compiler_bad_symbol_raises_spec_error(bars, symbol, message):
+    with pytest.raises(SpecError, match=message):
+        SignalCompiler(bars, symbol=symbol)
+
+
+def test_signal_compiler_missing_column_raises_spec_error():
+    bars = make_bars(5).drop(columns=["volume"])
+
+    with pytest.raises(SpecError, match="no 'volume' column"):
+        compile_expression(price("volume"), bars)
+    with pytest.raises(SpecError, match="needs the bar field 'volume'"):
+        compile_expression(indicator("obv"), bars)
+
+
+def test_signal_compiler_label_reads_like_a_formula():
+    compiler = SignalCompiler(make_bars(5), symbol="A")
+    node = Arithmetic(op="*", left=const(2), right=PriceField(field="close", symbol="B"))
+
+    assert compiler.label(node) == "(2 * close@B)"
+    assert compiler.label(Highest(bars=3)) == "highest"

@@ -6,11 +6,13 @@ import pytest
 
 from vibetrading.domain.strategy.expr import (
     AnyOf,
+    Arithmetic,
     ForBars,
     IndicatorRef,
     Lag,
     all_of,
     compare,
+    const,
     crosses_above,
     crosses_below,
     indicator,
@@ -245,3 +247,29 @@ def test_interval_intersection_respects_open_and_closed_ends():
 def test_never_holds_possible_condition_returns_none():
     assert never_holds(compare(RSI, ">=", 100)) is None
     assert always_holds(compare(RSI, "<", 99)) is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "hint"),
+    [
+        (compare(price(), ">", 5000), "'close > 5000' never held; its highest value was 107"),
+        (
+            compare(1e6, "<", price("volume")),
+            "'1000000 < volume' never held; its highest value was 9,694 on 2020-01-02.",
+        ),
+        (
+            compare(price(), ">", Arithmetic(op="*", left=const(2), right=indicator("sma"))),
+            "'close > (2 * SMA(20))' never held; the closest gap was",
+        ),
+        (compare(price(), "==", 50), "'close == 50' never held; its closest value was 95.01"),
+        (
+            compare(indicator("sma", period=500), ">", 0),
+            "'SMA(500) > 0' never held; SMA(500) had no value yet (too few bars).",
+        ),
+    ],
+    ids=["above-price", "volume", "two-series", "equal", "warm-up"],
+)
+def test_validate_spec_dry_rule_says_how_close_it_came(rule, hint):
+    report = validate_spec(spec_of(rule), make_bars(60))
+
+    assert hint in report.warnings[0]
