@@ -167,12 +167,7 @@ def _conflict(atoms: list[_Atom]) -> str | None:
             for other in group[:index]:
                 if other.interval.intersect(atom.interval).is_empty:
                     return f"'{other.text}' and '{atom.text}' can never hold together."
-        total = bounds[0] if bounds is not None else Interval()
-        for atom in group:
-            total = total.intersect(atom.interval)
-        if total.is_empty:
-            texts = ", ".join(f"'{atom.text}'" for atom in group)
-            return f"{texts} can never hold together."
+    # on a line, intervals that meet pairwise share a point, so pairs are enough
     return None
 
 
@@ -185,10 +180,10 @@ def _cross_never(node: Any) -> str | None:
     interval, text = bounds
     level = node.right.value
     # a cross needs the series at or beyond the level on one bar and past it on the next
-    before = Interval.of("<=" if node.direction == "above" else ">=", level)
-    after = Interval.of(">" if node.direction == "above" else "<", level)
-    if before is None or after is None:
-        return None
+    if node.direction == "above":
+        before, after = Interval(high=level, high_closed=True), Interval(low=level)
+    else:
+        before, after = Interval(low=level, low_closed=True), Interval(high=level)
     if interval.intersect(before).is_empty or interval.intersect(after).is_empty:
         return f"{text}, so '{formula(node)}' can never happen."
     return None

@@ -17,9 +17,10 @@ from vibetrading.domain.strategy.expr import (
     indicator,
     price,
 )
-from vibetrading.domain.strategy.spec import Risk, Sizing, StrategySpec
+from vibetrading.domain.strategy.spec import CostOverrides, Risk, Sizing, StrategySpec
 from vibetrading.domain.strategy.templates import TEMPLATES
 from vibetrading.errors import SpecError
+from vibetrading.testing.factories import make_bars
 
 RSI_DIP = StrategySpec(
     entry=compare(indicator("rsi", period=14), "<", 30),
@@ -118,3 +119,70 @@ def test_explain_spec_unknown_language_raises_spec_error():
 )
 def test_classify_style_reads_the_entry_rule(entry, style):
     assert classify_style(StrategySpec(entry=entry)) == style
+
+
+@pytest.mark.parametrize(
+    ("sizing", "sentence"),
+    [
+        (
+            Sizing(method="fixed_cash", value=10_000),
+            "Each entry invests a fixed 10,000.00 in cash.",
+        ),
+        (Sizing(method="fixed_quantity", value=100), "Each entry buys a fixed 100 units."),
+        (Sizing(method="equal_weight"), "Equity is split equally across the 1 symbols."),
+        (
+            Sizing(method="volatility_target", value=0.15),
+            "Positions are sized to aim at 15% annual volatility.",
+        ),
+    ],
+    ids=["cash", "quantity", "equal", "volatility"],
+)
+def test_explain_spec_risk_describes_the_sizing(sizing, sentence):
+    spec = RSI_DIP.model_copy(update={"sizing": sizing})
+
+    assert sentence in explain_spec(spec).sections["risk"]
+
+
+def test_explain_spec_short_and_risk_only_exits_are_described():
+    spec = StrategySpec(
+        direction="short",
+        entry=compare(indicator("rsi"), ">", 70),
+        risk=Risk(trailing_stop=0.08, max_holding_bars=10),
+        costs=CostOverrides(fee_rate=0.001),
+    )
+
+    sections = explain_spec(spec).sections
+
+    assert "Sell short when: RSI(14) > 70." in sections["rules"]
+    assert "positions close only through the risk exits" in sections["rules"]
+    assert "a trailing stop 8% from the best price since entry" in sections["risk"]
+    assert "an exit after 10 bars at most" in sections["risk"]
+    assert "Costs overridden: fee_rate=0.001." in sections["risk"]
+
+
+def test_explain_spec_both_directions_lists_short_rules(spx, ixic):
+    spec = TEMPLATES["pairs"].build()
+
+    sections = explain_spec(spec, bars={"SPX": spx, "IXIC": ixic}).sections
+
+    assert (
+        "Sell short when: ZSCORE(60) of (close / close@IXIC) crosses above 2."
+        in (sections["rules"])
+    )
+    assert "the short entry condition became true" in sections["frequency"]
+
+
+def test_explain_spec_rule_that_never_holds_says_so(spx):
+    spec = StrategySpec(entry=compare(indicator("rsi"), "<", 5))
+
+    frequency = explain_spec(spec, bars=spx).sections["frequency"]
+
+    assert frequency.endswith("the entry condition never held.")
+
+
+def test_explain_spec_missing_symbol_reports_the_problem_instead_of_counts():
+    spec = StrategySpec(entry=compare(price(), ">", PriceField(field="close", symbol="IXIC")))
+
+    frequency = explain_spec(spec, bars=make_bars(30)).sections["frequency"]
+
+    assert "no bars were given for it" in frequency
