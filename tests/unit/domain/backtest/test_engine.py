@@ -27,7 +27,9 @@ RISING = [
 ]
 
 
-def test_run_signals_next_open_fill_buys_at_next_open(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_next_open_fill_buys_at_next_open(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), cash=10_000)
@@ -40,7 +42,9 @@ def test_run_signals_next_open_fill_buys_at_next_open(frame: FrameFactory, signa
     assert trade.quantity == 98.0  # floor(10_000 / 102)
 
 
-def test_run_signals_close_fill_trades_at_signal_close(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_close_fill_trades_at_signal_close(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), cash=10_000, fill="close")
@@ -54,7 +58,7 @@ def test_run_signals_close_fill_trades_at_signal_close(frame: FrameFactory, sign
 
 def test_run_signals_equity_is_cash_plus_position_at_close(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, []), cash=10_000)
@@ -66,7 +70,7 @@ def test_run_signals_equity_is_cash_plus_position_at_close(
 
 def test_run_signals_open_position_closes_with_end_reason(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, []), cash=10_000)
@@ -80,7 +84,7 @@ def test_run_signals_open_position_closes_with_end_reason(
 
 def test_run_signals_entry_and_exit_on_one_bar_cancel_out(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [1]), signal(bars, [1]), cash=10_000)
@@ -89,7 +93,9 @@ def test_run_signals_entry_and_exit_on_one_bar_cancel_out(
     assert result.final_equity == 10_000.0
 
 
-def test_run_signals_entry_while_holding_does_not_add(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_entry_while_holding_does_not_add(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0, 1, 2]), signal(bars, []), cash=10_000)
@@ -111,7 +117,7 @@ def test_run_signals_entry_while_holding_does_not_add(frame: FrameFactory, signa
 )
 def test_run_signals_size_types_set_the_quantity(
     frame: FrameFactory, signal: SignalFactory, size: float, size_type: str, quantity: float
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(
@@ -128,7 +134,7 @@ def test_run_signals_size_types_set_the_quantity(
 
 def test_run_signals_volatility_target_scales_by_realised_volatility(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     closes = [100.0, 101.0, 100.0, 101.0, 100.0, 101.0, 100.0, 101.0]
     bars = frame([(c, c + 0.5, c - 0.5, c) for c in closes])
     returns = pd.Series(closes).pct_change()
@@ -151,7 +157,7 @@ def test_run_signals_volatility_target_scales_by_realised_volatility(
 
 def test_run_signals_volatility_target_waits_for_lookback(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(
@@ -161,7 +167,9 @@ def test_run_signals_volatility_target_waits_for_lookback(
     assert result.trades.empty
 
 
-def test_run_signals_fee_rate_leaves_room_for_the_fee(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_fee_rate_leaves_room_for_the_fee(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0)] * 3)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, []), cash=10_000, fee_rate=0.01)
@@ -174,7 +182,7 @@ def test_run_signals_fee_rate_leaves_room_for_the_fee(frame: FrameFactory, signa
 
 def test_run_signals_slippage_moves_fills_against_the_trader(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), slippage_bps=10)
@@ -184,7 +192,9 @@ def test_run_signals_slippage_moves_fills_against_the_trader(
     assert trade.exit_price == pytest.approx(106.0 * 0.999)
 
 
-def test_run_signals_short_profits_when_price_falls(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_short_profits_when_price_falls(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame([(o, o + 1, o - 3, o - 2) for o in (110.0, 108.0, 106.0, 104.0, 102.0)])
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), cash=10_000, direction="short")
@@ -198,7 +208,7 @@ def test_run_signals_short_profits_when_price_falls(frame: FrameFactory, signal:
 
 def test_run_signals_both_directions_reverse_on_opposite_entry(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame(RISING)
 
     result = run_signals(
@@ -234,7 +244,7 @@ def test_run_signals_entry_order_types_fill_by_their_rules(
     offset: dict[str, float],
     row: tuple[float, float, float, float],
     price: float,
-):
+) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0), row, (100.0, 101.0, 99.0, 100.0)])
 
     result = run_signals(
@@ -251,7 +261,7 @@ def test_run_signals_entry_order_types_fill_by_their_rules(
     assert order.order_type == order_type
 
 
-def test_run_signals_unfilled_limit_order_waits(frame: FrameFactory, signal: SignalFactory):
+def test_run_signals_unfilled_limit_order_waits(frame: FrameFactory, signal: SignalFactory) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0)] * 3 + [(99.0, 99.5, 97.0, 98.0)])
 
     result = run_signals(
@@ -264,7 +274,7 @@ def test_run_signals_unfilled_limit_order_waits(frame: FrameFactory, signal: Sig
 
 def test_run_signals_stop_limit_gapping_over_its_limit_rests_as_limit(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     rows = [(100.0, 101.0, 99.0, 100.0), (105.0, 106.0, 104.0, 105.0), (104, 105, 102.5, 103)]
     bars = frame(rows)
 
@@ -285,7 +295,7 @@ def test_run_signals_stop_limit_gapping_over_its_limit_rests_as_limit(
     assert order.order_type == "limit"
 
 
-def test_run_signals_multi_asset_aligns_on_union_and_shares_cash(frame: FrameFactory):
+def test_run_signals_multi_asset_aligns_on_union_and_shares_cash(frame: FrameFactory) -> None:
     days = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC", name="timestamp")
     a = frame([(10.0, 10.5, 9.5, 10.0)] * 4, index=days)
     b = frame([(20.0, 21.0, 19.0, 20.0), (22.0, 23.0, 21.0, 22.0)], index=days[[0, 2]])
@@ -303,7 +313,7 @@ def test_run_signals_multi_asset_aligns_on_union_and_shares_cash(frame: FrameFac
     assert result.equity.iloc[3] == pytest.approx(result.cash.iloc[3] + 50 * 10.0 + b_value)
 
 
-def test_run_signals_mixed_currencies_without_fx_rejected(flat_bars: pd.DataFrame):
+def test_run_signals_mixed_currencies_without_fx_rejected(flat_bars: pd.DataFrame) -> None:
     signals = {"AAPL": flat_bars.close > 0, "0700.HK": flat_bars.close > 0}
 
     with pytest.raises(ConfigError, match="HKD"):
@@ -317,7 +327,7 @@ def test_run_signals_mixed_currencies_without_fx_rejected(flat_bars: pd.DataFram
 
 def test_run_signals_fx_converts_prices_to_the_base_currency(
     flat_bars: pd.DataFrame, signal: SignalFactory
-):
+) -> None:
     rate = pd.Series(0.5, index=flat_bars.index[:1])
 
     result = run_signals(
@@ -335,7 +345,7 @@ def test_run_signals_fx_converts_prices_to_the_base_currency(
     assert flat_bars.open.iloc[1] == 100.0  # the caller's bars are not scaled
 
 
-def test_run_signals_result_settings_hold_cash_and_periods(flat_bars: pd.DataFrame):
+def test_run_signals_result_settings_hold_cash_and_periods(flat_bars: pd.DataFrame) -> None:
     result = run_signals(flat_bars, flat_bars.close < 0, flat_bars.close < 0, cash=5_000)
 
     assert result.settings["cash"] == 5_000.0
@@ -352,7 +362,7 @@ def test_run_signals_result_settings_hold_cash_and_periods(flat_bars: pd.DataFra
 )
 def test_run_signals_periods_per_year_follow_bar_spacing(
     frame: FrameFactory, freq: str, symbol: str | None, expected: float
-):
+) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0)] * 72, freq=freq)
     never = bars.close < 0
 
@@ -361,7 +371,7 @@ def test_run_signals_periods_per_year_follow_bar_spacing(
     assert result.periods_per_year == expected
 
 
-def test_run_signals_given_periods_per_year_and_benchmark_kept(flat_bars: pd.DataFrame):
+def test_run_signals_given_periods_per_year_and_benchmark_kept(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
     benchmark = flat_bars.close.rename("SPX")
 
@@ -374,7 +384,7 @@ def test_run_signals_given_periods_per_year_and_benchmark_kept(flat_bars: pd.Dat
 
 def test_run_signals_returns_start_from_cash_and_drawdown_nonpositive(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0), (100.0, 101.0, 89.0, 90.0), (90, 96, 89, 95)])
 
     result = run_signals(bars, signal(bars, [0]), signal(bars, []), cash=10_000, fill="close")
@@ -385,7 +395,9 @@ def test_run_signals_returns_start_from_cash_and_drawdown_nonpositive(
     assert result.drawdown.iloc[2] == pytest.approx(-0.05)
 
 
-def test_backtest_result_to_dict_has_the_trade_fields(frame: FrameFactory, signal: SignalFactory):
+def test_backtest_result_to_dict_has_the_trade_fields(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame(RISING)
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), cash=10_000)
 
@@ -398,7 +410,7 @@ def test_backtest_result_to_dict_has_the_trade_fields(frame: FrameFactory, signa
     assert data["final_equity"] == result.final_equity
 
 
-def test_backtest_result_to_json_is_strict_json(frame: FrameFactory, signal: SignalFactory):
+def test_backtest_result_to_json_is_strict_json(frame: FrameFactory, signal: SignalFactory) -> None:
     bars = frame(RISING)
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), stop_loss=0.5)
 
@@ -409,7 +421,9 @@ def test_backtest_result_to_json_is_strict_json(frame: FrameFactory, signal: Sig
     assert data["orders"][0]["side"] == "buy"
 
 
-def test_backtest_result_stats_summarise_the_run(frame: FrameFactory, signal: SignalFactory):
+def test_backtest_result_stats_summarise_the_run(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     bars = frame(RISING)
     result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), cash=10_000)
 
@@ -420,7 +434,7 @@ def test_backtest_result_stats_summarise_the_run(frame: FrameFactory, signal: Si
     assert result.to_dict(include_stats=True)["stats"]["num_trades"] == 1
 
 
-def test_run_signals_accepts_naive_index_signals(frame: FrameFactory):
+def test_run_signals_accepts_naive_index_signals(frame: FrameFactory) -> None:
     bars = frame(RISING)
     naive = pd.Series([True, False, False, False, False], index=bars.index.tz_localize(None))
 
@@ -430,7 +444,7 @@ def test_run_signals_accepts_naive_index_signals(frame: FrameFactory):
     assert len(result.trades) == 1
 
 
-def test_run_signals_parses_symbol_codes(flat_bars: pd.DataFrame, signal: SignalFactory):
+def test_run_signals_parses_symbol_codes(flat_bars: pd.DataFrame, signal: SignalFactory) -> None:
     result = run_signals(
         flat_bars, signal(flat_bars, [0]), signal(flat_bars, []), symbol="aapl", cash=10_000
     )
@@ -439,7 +453,7 @@ def test_run_signals_parses_symbol_codes(flat_bars: pd.DataFrame, signal: Signal
     assert result.orders.fees.iloc[0] == pytest.approx(1.0)  # the $1 minimum commission
 
 
-def test_run_signals_unknown_symbol_rejected(flat_bars: pd.DataFrame):
+def test_run_signals_unknown_symbol_rejected(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
 
     with pytest.raises(UnknownSymbol):
@@ -487,14 +501,14 @@ def test_run_signals_unknown_symbol_rejected(flat_bars: pd.DataFrame):
 )
 def test_run_signals_invalid_options_rejected(
     flat_bars: pd.DataFrame, options: dict[str, object], message: str
-):
+) -> None:
     never = flat_bars.close < 0
 
     with pytest.raises(ConfigError, match=message):
         run_signals(flat_bars, never, never, **options)  # type: ignore[arg-type]
 
 
-def test_run_signals_misaligned_signal_rejected(flat_bars: pd.DataFrame):
+def test_run_signals_misaligned_signal_rejected(flat_bars: pd.DataFrame) -> None:
     short = pd.Series(False, index=flat_bars.index[:-1])
 
     with pytest.raises(DataError, match="not aligned"):
@@ -512,12 +526,12 @@ def test_run_signals_misaligned_signal_rejected(flat_bars: pd.DataFrame):
 )
 def test_run_signals_bad_signal_values_rejected(
     flat_bars: pd.DataFrame, values: np.ndarray, message: str
-):
+) -> None:
     with pytest.raises(DataError, match=message):
         run_signals(flat_bars, values, flat_bars.close < 0)
 
 
-def test_run_signals_nullable_boolean_signal_accepted(flat_bars: pd.DataFrame):
+def test_run_signals_nullable_boolean_signal_accepted(flat_bars: pd.DataFrame) -> None:
     entries = (flat_bars.close > 0).astype("boolean")
 
     result = run_signals(flat_bars, entries, flat_bars.close < 0)
@@ -525,7 +539,7 @@ def test_run_signals_nullable_boolean_signal_accepted(flat_bars: pd.DataFrame):
     assert len(result.orders) == 1
 
 
-def test_run_signals_missing_prices_rejected(frame: FrameFactory):
+def test_run_signals_missing_prices_rejected(frame: FrameFactory) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0), (np.nan, 101.0, 99.0, 100.0)])
     never = pd.Series(False, index=bars.index)
 
@@ -533,7 +547,7 @@ def test_run_signals_missing_prices_rejected(frame: FrameFactory):
         run_signals(bars, never, never)
 
 
-def test_run_signals_unsorted_bars_rejected(frame: FrameFactory):
+def test_run_signals_unsorted_bars_rejected(frame: FrameFactory) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0)] * 3).iloc[::-1]
     never = pd.Series(False, index=bars.index)
 
@@ -541,28 +555,28 @@ def test_run_signals_unsorted_bars_rejected(frame: FrameFactory):
         run_signals(bars, never, never)
 
 
-def test_run_signals_dict_signals_must_cover_every_code(flat_bars: pd.DataFrame):
+def test_run_signals_dict_signals_must_cover_every_code(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
 
     with pytest.raises(DataError, match="missing: B"):
         run_signals({"A": flat_bars, "B": flat_bars}, {"A": never}, {"A": never, "B": never})
 
 
-def test_run_signals_dict_bars_need_dict_signals(flat_bars: pd.DataFrame):
+def test_run_signals_dict_bars_need_dict_signals(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
 
     with pytest.raises(DataError, match="dict"):
         run_signals({"A": flat_bars, "B": flat_bars}, never, never)
 
 
-def test_run_signals_one_frame_with_symbol_dict_rejected(flat_bars: pd.DataFrame):
+def test_run_signals_one_frame_with_symbol_dict_rejected(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
 
     with pytest.raises(ConfigError, match="one symbol"):
         run_signals(flat_bars, never, never, symbol={"A": "AAPL"})
 
 
-def test_run_signals_symbol_object_used_as_given(flat_bars: pd.DataFrame):
+def test_run_signals_symbol_object_used_as_given(flat_bars: pd.DataFrame) -> None:
     never = flat_bars.close < 0
 
     result = run_signals(flat_bars, never, never, symbol=Symbol.parse("MSFT"))

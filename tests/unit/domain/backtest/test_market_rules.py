@@ -24,7 +24,9 @@ def _shanghai_hours(days: int = 2) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(stamps, name="timestamp")
 
 
-def test_a_share_buy_rounds_down_to_board_lots(flat_bars: pd.DataFrame, signal: SignalFactory):
+def test_a_share_buy_rounds_down_to_board_lots(
+    flat_bars: pd.DataFrame, signal: SignalFactory
+) -> None:
     result = run_signals(
         flat_bars, signal(flat_bars, [0]), signal(flat_bars, []), symbol="600036.SH"
     )
@@ -32,7 +34,7 @@ def test_a_share_buy_rounds_down_to_board_lots(flat_bars: pd.DataFrame, signal: 
     assert result.orders.quantity.iloc[0] == 900.0  # 999 affordable shares -> 9 lots
 
 
-def test_a_share_costs_match_the_cost_model(frame: FrameFactory, signal: SignalFactory):
+def test_a_share_costs_match_the_cost_model(frame: FrameFactory, signal: SignalFactory) -> None:
     bars = frame([(35.0, 35.5, 34.5, 35.0)] * 3 + [(36.0, 36.5, 35.5, 36.0)] * 2)
     costs = Symbol.parse("600036.SH").costs
 
@@ -47,7 +49,7 @@ def test_a_share_costs_match_the_cost_model(frame: FrameFactory, signal: SignalF
 
 def test_hong_kong_buy_rounds_to_the_symbol_board_lot(
     flat_bars: pd.DataFrame, signal: SignalFactory
-):
+) -> None:
     result = run_signals(flat_bars, signal(flat_bars, [0]), signal(flat_bars, []), symbol="0005.HK")
 
     assert result.orders.quantity.iloc[0] == 800.0  # 0005.HK trades in lots of 400
@@ -55,7 +57,7 @@ def test_hong_kong_buy_rounds_to_the_symbol_board_lot(
 
 def test_crypto_quantity_rounds_to_the_quantity_step(
     flat_bars: pd.DataFrame, signal: SignalFactory
-):
+) -> None:
     result = run_signals(
         flat_bars, signal(flat_bars, [0]), signal(flat_bars, []), symbol="BTC/USDT", cash=1_000
     )
@@ -64,7 +66,9 @@ def test_crypto_quantity_rounds_to_the_quantity_step(
     assert quantity == pytest.approx(9.990009, abs=1e-12)  # 1_000 / 1.001 / 100 in 1e-6 steps
 
 
-def test_us_commission_per_share_with_minimum(flat_bars: pd.DataFrame, signal: SignalFactory):
+def test_us_commission_per_share_with_minimum(
+    flat_bars: pd.DataFrame, signal: SignalFactory
+) -> None:
     result = run_signals(
         flat_bars, signal(flat_bars, [0]), signal(flat_bars, []), symbol="AAPL", cash=100_000
     )
@@ -76,7 +80,7 @@ def test_us_commission_per_share_with_minimum(flat_bars: pd.DataFrame, signal: S
 
 def test_costs_option_replaces_the_market_cost_model(
     flat_bars: pd.DataFrame, signal: SignalFactory
-):
+) -> None:
     result = run_signals(
         flat_bars,
         signal(flat_bars, [0]),
@@ -88,7 +92,9 @@ def test_costs_option_replaces_the_market_cost_model(
     assert result.orders.fees.iloc[0] == 7.0
 
 
-def test_fee_rate_replaces_the_commission_rate_only(flat_bars: pd.DataFrame, signal: SignalFactory):
+def test_fee_rate_replaces_the_commission_rate_only(
+    flat_bars: pd.DataFrame, signal: SignalFactory
+) -> None:
     result = run_signals(
         flat_bars,
         signal(flat_bars, [0]),
@@ -104,7 +110,7 @@ def test_fee_rate_replaces_the_commission_rate_only(flat_bars: pd.DataFrame, sig
 
 def test_t_plus_one_defers_a_same_session_exit_with_close_fills(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame([(10.0, 10.2, 9.8, 10.0)] * 8, index=_shanghai_hours())
 
     result = run_signals(
@@ -119,7 +125,7 @@ def test_t_plus_one_defers_a_same_session_exit_with_close_fills(
 
 def test_t_plus_one_lets_the_next_session_sell_at_the_close(
     frame: FrameFactory, signal: SignalFactory
-):
+) -> None:
     bars = frame([(10.0, 10.2, 9.8, 10.0)] * 8, index=_shanghai_hours())
 
     result = run_signals(
@@ -129,7 +135,9 @@ def test_t_plus_one_lets_the_next_session_sell_at_the_close(
     assert result.trades.exit_time.iloc[0] == bars.index[5]
 
 
-def test_t_plus_one_defers_a_stop_on_the_entry_day(frame: FrameFactory, signal: SignalFactory):
+def test_t_plus_one_defers_a_stop_on_the_entry_day(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     rows = [(10.0, 10.1, 9.9, 10.0), (10.0, 10.1, 9.0, 9.2), (9.3, 9.5, 9.1, 9.4)]
     bars = frame(rows)
 
@@ -143,7 +151,9 @@ def test_t_plus_one_defers_a_stop_on_the_entry_day(frame: FrameFactory, signal: 
     assert trade.exit_price == 9.3  # the next session's open
 
 
-def test_t_plus_zero_market_stops_on_the_entry_day(frame: FrameFactory, signal: SignalFactory):
+def test_t_plus_zero_market_stops_on_the_entry_day(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     rows = [(10.0, 10.1, 9.9, 10.0), (10.0, 10.1, 9.0, 9.2), (9.3, 9.5, 9.1, 9.4)]
     bars = frame(rows)
 
@@ -153,7 +163,9 @@ def test_t_plus_zero_market_stops_on_the_entry_day(frame: FrameFactory, signal: 
     assert result.trades.exit_price.iloc[0] == pytest.approx(9.5)
 
 
-def test_limit_up_open_blocks_the_buy_until_a_later_bar(frame: FrameFactory, signal: SignalFactory):
+def test_limit_up_open_blocks_the_buy_until_a_later_bar(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     rows = [(10.0, 10.0, 10.0, 10.0), (11.0, 11.0, 11.0, 11.0), (11.5, 11.8, 11.2, 11.6)]
     bars = frame(rows)
 
@@ -164,7 +176,7 @@ def test_limit_up_open_blocks_the_buy_until_a_later_bar(frame: FrameFactory, sig
     assert order.price == 11.5
 
 
-def test_limit_down_open_blocks_the_sell(frame: FrameFactory, signal: SignalFactory):
+def test_limit_down_open_blocks_the_sell(frame: FrameFactory, signal: SignalFactory) -> None:
     rows = [(10.0, 10.1, 9.9, 10.0), (10.0, 10.1, 9.9, 10.0), (9.0, 9.0, 9.0, 9.0)]
     rows += [(8.5, 8.8, 8.4, 8.6)]
     bars = frame(rows)
@@ -176,7 +188,9 @@ def test_limit_down_open_blocks_the_sell(frame: FrameFactory, signal: SignalFact
     assert trade.exit_price == 8.5
 
 
-def test_price_limits_do_not_apply_outside_china(frame: FrameFactory, signal: SignalFactory):
+def test_price_limits_do_not_apply_outside_china(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
     rows = [(10.0, 10.0, 10.0, 10.0), (11.0, 11.0, 11.0, 11.0), (11.5, 11.8, 11.2, 11.6)]
     bars = frame(rows)
 
@@ -185,7 +199,7 @@ def test_price_limits_do_not_apply_outside_china(frame: FrameFactory, signal: Si
     assert result.orders.timestamp.iloc[0] == bars.index[1]
 
 
-def test_us_stock_may_be_sold_short(flat_bars: pd.DataFrame, signal: SignalFactory):
+def test_us_stock_may_be_sold_short(flat_bars: pd.DataFrame, signal: SignalFactory) -> None:
     result = run_signals(
         flat_bars, signal(flat_bars, [0]), signal(flat_bars, [3]), symbol="AAPL", direction="short"
     )
@@ -193,7 +207,7 @@ def test_us_stock_may_be_sold_short(flat_bars: pd.DataFrame, signal: SignalFacto
     assert result.trades.direction.iloc[0] == "short"
 
 
-def test_volume_share_splits_an_order_over_bars(frame: FrameFactory, signal: SignalFactory):
+def test_volume_share_splits_an_order_over_bars(frame: FrameFactory, signal: SignalFactory) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0, 400.0)] * 6)
 
     result = run_signals(
@@ -205,7 +219,7 @@ def test_volume_share_splits_an_order_over_bars(frame: FrameFactory, signal: Sig
     assert result.trades.quantity.iloc[0] == 100.0
 
 
-def test_volume_share_exit_sells_the_rest_later(frame: FrameFactory, signal: SignalFactory):
+def test_volume_share_exit_sells_the_rest_later(frame: FrameFactory, signal: SignalFactory) -> None:
     bars = frame([(100.0, 101.0, 99.0, 100.0, 1_000.0)] * 3 + [(100, 101, 99, 100, 400)] * 4)
 
     result = run_signals(

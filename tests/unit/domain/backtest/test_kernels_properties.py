@@ -1,0 +1,240 @@
+"""Accounting invariants of the execution kernel on random bars, signals and options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vibetrading.domain.backtest import BacktestResult, run_signals
+from vibetrading.domain.backtest import kernels as nb
+
+REL = 1e-9
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def _frame(draw: Draw, index: pd.DatetimeIndex, price: float) -> pd.DataFrame:
+    n = len(index)
+    moves = draw(st.lists(st.floats(-0.08, 0.08), min_size=n, max_size=n))
+    gaps = draw(st.lists(st.floats(-0.04, 0.04), min_size=n, max_size=n))
+    spreads = draw(st.lists(st.floats(0.0, 0.05), min_size=2 * n, max_size=2 * n))
+    volumes = draw(st.lists(st.sampled_from([0.0, 50.0, 5e3, 1e7]), min_size=n, max_size=n))
+    close = price * np.exp(np.cumsum(moves))
+    open_ = np.concatenate([[price], close[:-1]]) * np.exp(gaps)
+    high = np.maximum(open_, close) * (1 + np.array(spreads[:n]))
+    low = np.minimum(open_, close) * (1 - np.array(spreads[n:]))
+    data = {"open": open_, "high": high, "low": low, "close": close, "volume": volumes}
+    return pd.DataFrame(data, index=index.rename("timestamp"))
+
+
+def _signal(draw: Draw, index: pd.DatetimeIndex, chance: float = 0.25) -> pd.Series:
+    values = draw(
+        st.lists(st.floats(0, 1), min_size=len(index), max_size=len(index)).map(
+            lambda xs: np.array(xs) < chance
+        )
+    )
+    return pd.Series(values, index=index)
+
+
+@st.composite
+def daily_bars(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(2, 40))
+    index = pd.date_range("2024-01-01", periods=n, freq="D", tz="UTC")
+    return _frame(draw, index, draw(st.sampled_from([1.0, 10.0, 250.0])))
+
+
+OPTIONS = st.fixed_dictionaries(
+    {
+        "fill": st.sampled_from(["next_open", "close"]),
+        "fee_rate": st.sampled_from([0.0, 0.001, 0.02]),
+        "stop_loss": st.sampled_from([None, 0.02, 0.1]),
+        "take_profit": st.sampled_from([None, 0.03, 0.5]),
+        "trailing_stop": st.sampled_from([None, 0.04]),
+        "stops_first": st.booleans(),
+        "max_volume_share": st.sampled_from([None, 0.01, 0.5]),
+        "max_holding_bars": st.sampled_from([None, 1, 3]),
+        "order_type": st.sampled_from(["market", "market", "limit", "stop", "stop_limit"]),
+        "limit_offset": st.sampled_from([0.0, 0.01]),
+        "stop_offset": st.sampled_from([0.0, 0.01]),
+        "cash": st.sampled_from([1_000.0, 100_000.0]),
+    }
+)
+SIZES = st.sampled_from([(1.0, "percent"), (0.3, "percent"), (2_000.0, "cash"), (5.0, "quantity")])
+
+
+def _marks(result: BacktestResult, bars: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    closes = {c: b["close"].reindex(result.equity.index).ffill() for c, b in bars.items()}
+    return pd.DataFrame(closes).fillna(0.0)
+
+
+def _assert_accounting(result: BacktestResult, bars: dict[str, pd.DataFrame]) -> None:
+    value = result.cash + (result.positions * _marks(result, bars)).sum(axis=1)
+    np.testing.assert_allclose(result.equity, value, rtol=REL, atol=REL * result.initial_cash)
+    profit = result.trades.pnl.sum()
+    gain = result.final_equity - result.initial_cash
+    assert profit == pytest.approx(gain, rel=REL, abs=1e-7 * result.initial_cash)
+    assert (result.orders.fees >= 0).all()
+    assert (result.trades.fees >= 0).all()
+
+
+def _assert_fills_inside_bars(result: BacktestResult, bars: dict[str, pd.DataFrame]) -> None:
+    for order in result.orders.itertuples():
+        bar = bars[order.symbol].loc[order.timestamp]
+        assert bar.low <= order.price <= bar.high
+
+
+@PROPERTY_SETTINGS
+@given(bars=daily_bars(), data=st.data(), options=OPTIONS, size=SIZES)
+def test_simulate_long_accounting_invariants_hold(
+    bars: pd.DataFrame, data: st.DataObject, options: dict[str, Any], size: tuple[float, str]
+) -> None:
+    entries, exits = _signal(data.draw, bars.index), _signal(data.draw, bars.index)
+
+    result = run_signals(bars, entries, exits, size=size[0], size_type=size[1], **options)  # type: ignore[arg-type]
+
+    _assert_accounting(result, {"ASSET": bars})
+    _assert_fills_inside_bars(result, {"ASSET": bars})
+    assert (result.cash >= 0).all()
+    assert (result.positions["ASSET"] >= 0).all()
+
+
+@PROPERTY_SETTINGS
+@given(bars=daily_bars(), data=st.data(), options=OPTIONS)
+def test_simulate_both_directions_accounting_invariants_hold(
+    bars: pd.DataFrame, data: st.DataObject, options: dict[str, Any]
+) -> None:
+    signals = [_signal(data.draw, bars.index) for _ in range(4)]
+    options["take_profit"] = None if options["take_profit"] == 0.5 else options["take_profit"]
+
+    result = run_signals(
+        bars,
+        signals[0],
+        signals[1],
+        direction="both",
+        short_entries=signals[2],
+        short_exits=signals[3],
+        **options,
+    )
+
+    _assert_accounting(result, {"ASSET": bars})
+    _assert_fills_inside_bars(result, {"ASSET": bars})
+
+
+@st.composite
+def shanghai_hourly_bars(draw: st.DrawFn) -> pd.DataFrame:
+    days = draw(st.integers(1, 5))
+    hours = [2, 3, 5, 6]  # 10:00, 11:00, 13:00 and 14:00 in Shanghai
+    stamps = [
+        pd.Timestamp("2024-03-04", tz="UTC") + pd.Timedelta(days=d, hours=h)
+        for d in range(days)
+        for h in hours
+    ]
+    return _frame(draw, pd.DatetimeIndex(stamps), draw(st.sampled_from([3.0, 40.0])))
+
+
+@PROPERTY_SETTINGS
+@given(bars=shanghai_hourly_bars(), data=st.data(), options=OPTIONS)
+def test_simulate_a_share_lots_and_t_plus_one_respected(
+    bars: pd.DataFrame, data: st.DataObject, options: dict[str, Any]
+) -> None:
+    entries, exits = _signal(data.draw, bars.index), _signal(data.draw, bars.index)
+
+    result = run_signals(bars, entries, exits, symbol="600036.SH", **options)
+
+    buys = result.orders[result.orders.side == "buy"]
+    assert (buys.quantity % 100 == 0).all()
+    _assert_t_plus_one(result.orders)
+    _assert_accounting(result, {"600036.SH": bars})
+    assert (result.cash >= 0).all()
+
+
+def _assert_t_plus_one(orders: pd.DataFrame) -> None:
+    # Units sold in a session never exceed the units held when the session began.
+    sessions = orders.timestamp.dt.tz_convert("Asia/Shanghai").dt.date
+    position, sellable, current = 0.0, 0.0, None
+    for side, quantity, session in zip(orders.side, orders.quantity, sessions, strict=True):
+        if session != current:
+            current, sellable = session, position
+        if side == "buy":
+            position += quantity
+        else:
+            assert quantity <= sellable + 1e-9
+            sellable -= quantity
+            position -= quantity
+
+
+@st.composite
+def two_symbols(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
+    n = draw(st.integers(3, 30))
+    index = pd.date_range("2024-01-01", periods=n, freq="D", tz="UTC")
+    frames = {}
+    for code in ("A", "B"):
+        keep = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        keep[draw(st.integers(0, n - 1))] = True
+        frames[code] = _frame(draw, index[np.array(keep)], draw(st.sampled_from([5.0, 80.0])))
+    return frames
+
+
+@PROPERTY_SETTINGS
+@given(frames=two_symbols(), data=st.data(), options=OPTIONS)
+def test_simulate_multi_asset_trades_only_on_own_bars(
+    frames: dict[str, pd.DataFrame], data: st.DataObject, options: dict[str, Any]
+) -> None:
+    entries = {c: _signal(data.draw, f.index, 0.4) for c, f in frames.items()}
+    exits = {c: _signal(data.draw, f.index) for c, f in frames.items()}
+
+    result = run_signals(frames, entries, exits, size_type="equal_weight", **options)
+
+    for order in result.orders.itertuples():
+        assert order.timestamp in frames[order.symbol].index
+    _assert_accounting(result, frames)
+    _assert_fills_inside_bars(result, frames)
+    assert (result.cash >= 0).all()
+
+
+@given(
+    notional=st.floats(0, 1e9),
+    quantity=st.floats(0, 1e7),
+    is_buy=st.booleans(),
+    rates=st.lists(st.floats(0, 0.01), min_size=7, max_size=7),
+)
+def test_order_cost_nb_never_negative(
+    notional: float, quantity: float, is_buy: bool, rates: list[float]
+) -> None:
+    params = np.zeros(nb.N_PARAMS)
+    params[: len(rates)] = rates
+
+    cost = nb.order_cost_nb(notional, quantity, is_buy, params)
+
+    assert cost >= 0
+
+
+@given(
+    cash=st.floats(0, 1e8),
+    price=st.floats(0.01, 1e5),
+    lot=st.sampled_from([1.0, 100.0, 1e-6]),
+    minimum=st.sampled_from([0.0, 5.0]),
+    rate=st.sampled_from([0.0, 0.00025, 0.01]),
+)
+def test_affordable_quantity_nb_never_overspends(
+    cash: float, price: float, lot: float, minimum: float, rate: float
+) -> None:
+    params = np.zeros(nb.N_PARAMS)
+    params[nb.P_COMMISSION_RATE] = rate
+    params[nb.P_COMMISSION_MIN] = minimum
+
+    quantity = nb.affordable_quantity_nb(cash, price, params, lot)
+
+    spent = quantity * price + nb.order_cost_nb(quantity * price, quantity, True, params)
+    assert spent <= cash * (1 + 1e-9)
+    assert quantity >= 0
+    more = quantity + lot
+    assert more * price + nb.order_cost_nb(more * price, more, True, params) > cash * (1 - 1e-9)
