@@ -1,0 +1,497 @@
+"""Compiled kernels of parameter sweeps: many backtests in one parallel pass, metrics only.
+
+A sweep runs one single-symbol, one-position backtest per column and never materialises an
+equity curve: each column keeps a few scalars of state and accumulates its metrics as it
+goes. Columns are independent, so the kernels spread them over the cores with ``prange``.
+
+The fill, cost, sizing and stop rules are the engine's own public helpers from
+``kernels.py`` (``fill_price_nb``, ``order_cost_nb``, ``affordable_quantity_nb``,
+``target_quantity_nb``, ``slip_price_nb``, ``stop_exit_nb``), applied in the engine's order
+inside each bar: the order pending from the previous close fills at the open, then the
+stop-loss, take-profit and trailing stop are checked against the bar's range, then the
+signals at the close create the next order (or fill at the close with ``C_FILL_CLOSE``).
+Each column therefore gives exactly the equity and trades of ``run_signals`` on the same
+signals, for what a sweep models: one symbol, one direction, market orders, costs, lots
+and slippage. T+1, price limits, volume caps and holding limits are not modelled here.
+
+Layouts: ``params`` is one row of the ``P_*`` layout of ``kernels.py``; ``config`` rows
+use its ``C_*`` layout (``C_INIT_CASH``, ``C_SIZE_TYPE``, ``C_FILL_CLOSE``, ``C_STOP_LOSS``,
+``C_TAKE_PROFIT``, ``C_TRAILING_STOP``); the metrics of a column are one row of the
+``M_*`` layout below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from vibetrading.domain.backtest.kernels import (
+    C_FILL_CLOSE,
+    C_INIT_CASH,
+    C_SIZE_TYPE,
+    C_STOP_LOSS,
+    C_TAKE_PROFIT,
+    C_TRAILING_STOP,
+    MARKET,
+    P_LOT,
+    P_SLIPPAGE,
+    affordable_quantity_nb,
+    fill_price_nb,
+    order_cost_nb,
+    slip_price_nb,
+    stop_exit_nb,
+    target_quantity_nb,
+)
+
+if TYPE_CHECKING:
+    _F = TypeVar("_F", bound=Callable[..., Any])
+
+    def njit(*args: Any, **kwargs: Any) -> Callable[[_F], _F]: ...
+
+    prange = range
+else:
+    from numba import njit, prange
+
+__all__ = [
+    "EMA",
+    "METRIC_NAMES",
+    "M_CAGR",
+    "M_CALMAR",
+    "M_EXPOSURE",
+    "M_FINAL_EQUITY",
+    "M_MAX_DRAWDOWN",
+    "M_NUM_TRADES",
+    "M_PROFIT_FACTOR",
+    "M_SHARPE",
+    "M_SORTINO",
+    "M_TOTAL_RETURN",
+    "M_VOLATILITY",
+    "M_WIN_RATE",
+    "N_METRICS",
+    "SMA",
+    "moving_average_nb",
+    "moving_averages_nb",
+    "sweep_crossover_nb",
+    "sweep_signals_nb",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+# Moving-average kinds.
+SMA = 0
+EMA = 1
+
+# metrics[k]: the summary of column k, with the formulas of stats.compute_metrics.
+M_TOTAL_RETURN = 0
+M_CAGR = 1
+M_VOLATILITY = 2
+M_SHARPE = 3
+M_SORTINO = 4
+M_MAX_DRAWDOWN = 5
+M_CALMAR = 6
+M_WIN_RATE = 7
+M_PROFIT_FACTOR = 8
+M_NUM_TRADES = 9
+M_EXPOSURE = 10
+M_FINAL_EQUITY = 11
+N_METRICS = 12
+METRIC_NAMES: tuple[str, ...] = (
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "calmar",
+    "win_rate",
+    "profit_factor",
+    "num_trades",
+    "exposure",
+    "final_equity",
+)
+
+# Trade accumulators of a column (private layout of `acc`).
+_A_COUNT = 0  # returns seen
+_A_MEAN = 1  # running mean of the returns (Welford)
+_A_M2 = 2  # running sum of squared deviations (Welford)
+_A_MIN = 3
+_A_MAX = 4
+_A_DOWN = 5  # sum of squared negative returns
+_A_PEAK = 6  # running peak of the equity, the starting cash included
+_A_DRAWDOWN = 7  # worst equity / peak - 1 so far
+_A_EXPOSED = 8  # bars that end with a position
+_A_TRADES = 9
+_A_WINS = 10
+_A_GROSS_WIN = 11
+_A_GROSS_LOSS = 12
+_N_ACC = 13
+
+
+@njit(cache=True)
+def moving_average_nb(close: FloatArray, window: int, kind: int) -> FloatArray:
+    """Return the `window`-bar moving average of `close` as TA-Lib computes it, bit for bit.
+
+    ``kind`` SMA: a running sum that adds the new value, divides by `window`, then drops
+    the oldest (TA-Lib's order of operations). EMA: seeded by the mean of the first
+    `window` values, then prev + (x - prev) * 2 / (window + 1). The first window - 1 values
+    are NaN; a series shorter than `window` is all NaN.
+    """
+    n = close.shape[0]
+    out = np.empty(n)
+    out[:] = np.nan
+    if window < 1 or n < window:
+        return out
+    if kind == SMA:
+        total = 0.0
+        for i in range(window - 1):
+            total += close[i]
+        for i in range(window - 1, n):
+            total += close[i]
+            out[i] = total / window
+            total -= close[i - window + 1]
+        return out
+    k = 2.0 / (window + 1.0)
+    total = 0.0
+    for i in range(window):
+        total += close[i]
+    previous = total / window
+    out[window - 1] = previous
+    for i in range(window, n):
+        previous = ((close[i] - previous) * k) + previous
+        out[i] = previous
+    return out
+
+
+@njit(cache=True, parallel=True)
+def moving_averages_nb(
+    close: FloatArray, lengths: IntArray, windows: IntArray, kind: int
+) -> FloatArray:
+    """Return the moving averages (m, w, n) of m padded series (m, n) for each of w windows.
+
+    Series j holds `lengths[j]` bars from its start; the rest of its row is padding, NaN in
+    the output. See ``moving_average_nb`` for `kind`.
+    """
+    m, n = close.shape
+    w = windows.shape[0]
+    out = np.empty((m, w, n))
+    for job in prange(m * w):
+        j = job // w
+        v = job % w
+        length = lengths[j]
+        out[j, v, length:] = np.nan
+        out[j, v, :length] = moving_average_nb(close[j, :length], windows[v], kind)
+    return out
+
+
+@njit(cache=True)
+def _enter_nb(
+    cash: float,
+    raw_price: float,
+    side: int,
+    size_type: int,
+    size: float,
+    params: FloatArray,
+) -> tuple[float, float, float, float, float]:
+    # Returns (cash, units, notional, fees, fill price); units 0 when nothing fills.
+    price = slip_price_nb(raw_price, side, params[P_SLIPPAGE])
+    lot = params[P_LOT]
+    quantity = target_quantity_nb(size_type, size, price, cash, lot)  # flat: equity = cash
+    if side > 0:
+        affordable = affordable_quantity_nb(cash, price, params, lot)
+        if affordable < quantity:
+            quantity = affordable
+    if quantity <= 0.0:
+        return cash, 0.0, 0.0, 0.0, price
+    notional = quantity * price
+    fees = order_cost_nb(notional, quantity, side > 0, params)
+    cash = cash - side * notional - fees
+    return (cash if cash > 0.0 else 0.0), quantity, notional, fees, price
+
+
+@njit(cache=True)
+def _exit_nb(
+    cash: float, raw_price: float, position: float, params: FloatArray
+) -> tuple[float, float, float]:
+    # Returns (cash, notional, fees) of closing the whole `position` at `raw_price`.
+    side = -1 if position > 0.0 else 1
+    price = slip_price_nb(raw_price, side, params[P_SLIPPAGE])
+    quantity = abs(position)
+    notional = quantity * price
+    fees = order_cost_nb(notional, quantity, side > 0, params)
+    cash = cash - side * notional - fees
+    return (cash if cash > 0.0 else 0.0), notional, fees
+
+
+@njit(cache=True)
+def _close_trade_nb(acc: FloatArray, pnl: float) -> None:
+    acc[_A_TRADES] += 1.0
+    if pnl > 0.0:
+        acc[_A_WINS] += 1.0
+        acc[_A_GROSS_WIN] += pnl
+    elif pnl < 0.0:
+        acc[_A_GROSS_LOSS] -= pnl
+
+
+@njit(cache=True)
+def _record_bar_nb(acc: FloatArray, equity: float, previous: float, is_exposed: bool) -> float:
+    # One bar's return into the running statistics; returns the bar's return.
+    r = equity / previous - 1.0
+    count = acc[_A_COUNT] + 1.0
+    delta = r - acc[_A_MEAN]
+    acc[_A_MEAN] += delta / count
+    acc[_A_M2] += delta * (r - acc[_A_MEAN])
+    acc[_A_COUNT] = count
+    acc[_A_MIN] = min(acc[_A_MIN], r)
+    acc[_A_MAX] = max(acc[_A_MAX], r)
+    if r < 0.0:
+        acc[_A_DOWN] += r * r
+    acc[_A_PEAK] = max(acc[_A_PEAK], equity)
+    acc[_A_DRAWDOWN] = min(acc[_A_DRAWDOWN], equity / acc[_A_PEAK] - 1.0)
+    if is_exposed:
+        acc[_A_EXPOSED] += 1.0
+    return r
+
+
+@njit(cache=True)
+def _finish_metrics_nb(
+    acc: FloatArray, initial: float, final: float, periods_per_year: float, out: FloatArray
+) -> None:
+    # The formulas of stats.compute_metrics on N returns anchored at the starting cash.
+    out[:] = np.nan
+    count = acc[_A_COUNT]
+    if count < 1.0:
+        return
+    growth = final / initial
+    out[M_TOTAL_RETURN] = growth - 1.0
+    if growth >= 0.0:
+        out[M_CAGR] = growth ** (1.0 / (count / periods_per_year)) - 1.0
+    if count >= 2.0:
+        std = np.sqrt(acc[_A_M2] / (count - 1.0))
+        out[M_VOLATILITY] = std * np.sqrt(periods_per_year)
+        if acc[_A_MAX] != acc[_A_MIN]:
+            out[M_SHARPE] = acc[_A_MEAN] / std * np.sqrt(periods_per_year)
+        downside = np.sqrt(acc[_A_DOWN] / count) * np.sqrt(periods_per_year)
+        if downside > 0.0:
+            out[M_SORTINO] = acc[_A_MEAN] * periods_per_year / downside
+    out[M_MAX_DRAWDOWN] = acc[_A_DRAWDOWN]
+    if np.isfinite(out[M_CAGR]) and acc[_A_DRAWDOWN] < 0.0:
+        out[M_CALMAR] = out[M_CAGR] / abs(acc[_A_DRAWDOWN])
+    trades = acc[_A_TRADES]
+    if trades > 0.0:
+        out[M_WIN_RATE] = acc[_A_WINS] / trades
+    if acc[_A_GROSS_LOSS] > 0.0:
+        out[M_PROFIT_FACTOR] = acc[_A_GROSS_WIN] / acc[_A_GROSS_LOSS]
+    out[M_NUM_TRADES] = trades
+    out[M_EXPOSURE] = acc[_A_EXPOSED] / count
+    out[M_FINAL_EQUITY] = final
+
+
+@njit(cache=True)
+def _new_accumulators_nb(initial: float) -> FloatArray:
+    acc = np.zeros(_N_ACC)
+    acc[_A_MIN] = np.inf
+    acc[_A_MAX] = -np.inf
+    acc[_A_PEAK] = initial
+    return acc
+
+
+@njit(cache=True)
+def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, events inline
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    start: int,
+    stop: int,
+    fast: FloatArray,
+    slow: FloatArray,
+    entries: BoolArray,
+    exits: BoolArray,
+    is_crossover: bool,
+    params: FloatArray,
+    config: FloatArray,
+    size: float,
+    direction: int,
+    periods_per_year: float,
+    out: FloatArray,
+    returns: FloatArray,
+    has_returns: bool,
+) -> None:
+    initial = config[C_INIT_CASH]
+    cash = initial
+    size_type = int(config[C_SIZE_TYPE])
+    fill_close = config[C_FILL_CLOSE] > 0.0
+    stop_loss = config[C_STOP_LOSS]
+    take_profit = config[C_TAKE_PROFIT]
+    trailing_stop = config[C_TRAILING_STOP]
+    has_stops = not (np.isnan(stop_loss) and np.isnan(take_profit) and np.isnan(trailing_stop))
+    acc = _new_accumulators_nb(initial)
+    position = 0.0
+    entry_value = entry_quantity = entry_fees = peak = 0.0
+    pending_entry = pending_exit = False
+    previous = initial
+    last_close = np.nan
+    before_fast = fast[start - 1] if is_crossover and start > 0 else np.nan
+    before_slow = slow[start - 1] if is_crossover and start > 0 else np.nan
+    for t in range(start, stop):
+        o, h, lo, c = open_[t], high[t], low[t], close[t]
+        # (1) the order pending from the previous close fills at the open.
+        if pending_exit:
+            raw = fill_price_nb(MARKET, -direction, np.nan, np.nan, o, h, lo)
+            cash, notional, fees = _exit_nb(cash, raw, position, params)
+            pnl = direction * (notional - entry_value) - (entry_fees + fees)
+            _close_trade_nb(acc, pnl)
+            position = 0.0
+            pending_exit = False
+        elif pending_entry:
+            raw = fill_price_nb(MARKET, direction, np.nan, np.nan, o, h, lo)
+            cash, units, entry_value, entry_fees, peak = _enter_nb(
+                cash, raw, direction, size_type, size, params
+            )
+            entry_quantity = units
+            position = direction * units
+            pending_entry = False
+        # (2) stops and targets against the bar's range.
+        if has_stops and position != 0.0:
+            entry = entry_value / entry_quantity
+            stop_level = entry * (1.0 - direction * stop_loss)
+            target = entry * (1.0 + direction * take_profit)
+            trailing = peak * (1.0 - direction * trailing_stop)
+            price, reason = stop_exit_nb(direction, o, h, lo, stop_level, target, trailing)
+            if reason >= 0:
+                cash, notional, fees = _exit_nb(cash, price, position, params)
+                pnl = direction * (notional - entry_value) - (entry_fees + fees)
+                _close_trade_nb(acc, pnl)
+                position = 0.0
+            elif direction > 0:
+                peak = max(peak, h)
+            else:
+                peak = min(peak, lo)
+        # (3) signals at the close.
+        if is_crossover:
+            f, s = fast[t], slow[t]
+            enter = before_fast <= before_slow and f > s
+            leave = before_fast >= before_slow and f < s
+            before_fast, before_slow = f, s
+        else:
+            enter, leave = entries[t], exits[t]
+        if enter and leave:  # conflicting signals on one bar are ignored
+            enter = leave = False
+        if position != 0.0:
+            if leave and fill_close:
+                cash, notional, fees = _exit_nb(cash, c, position, params)
+                pnl = direction * (notional - entry_value) - (entry_fees + fees)
+                _close_trade_nb(acc, pnl)
+                position = 0.0
+            elif leave:
+                pending_exit = True
+        elif enter and fill_close:
+            cash, units, entry_value, entry_fees, peak = _enter_nb(
+                cash, c, direction, size_type, size, params
+            )
+            entry_quantity = units
+            position = direction * units
+        elif enter:
+            pending_entry = True
+        equity = cash
+        if position != 0.0:
+            equity += position * c
+        r = _record_bar_nb(acc, equity, previous, position != 0.0)
+        if has_returns:
+            returns[t] = r
+        previous = equity
+        last_close = c
+    if position != 0.0:  # still open: valued at the last close, without exit costs
+        exit_value = abs(position) * last_close
+        _close_trade_nb(acc, direction * (exit_value - entry_value) - entry_fees)
+    _finish_metrics_nb(acc, initial, previous, periods_per_year, out)
+
+
+@njit(cache=True, parallel=True)
+def sweep_crossover_nb(
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    starts: IntArray,
+    stops: IntArray,
+    averages: FloatArray,
+    column_symbol: IntArray,
+    column_fast: IntArray,
+    column_slow: IntArray,
+    params: FloatArray,
+    config: FloatArray,
+    size: float,
+    direction: int,
+    periods_per_year: float,
+    returns: FloatArray,
+) -> FloatArray:
+    """Backtest moving-average crossovers, one column per (symbol, fast, slow); return metrics.
+
+    Prices are (m, n) padded rows, one per symbol; symbol j is simulated over its bars
+    ``starts[j]`` to ``stops[j]`` (exclusive), reading averages before `starts[j]` for the
+    first crossover. `averages` is (m, w, n) (``moving_averages_nb``); column k trades symbol
+    ``column_symbol[k]`` and enters when average ``column_fast[k]`` crosses above average
+    ``column_slow[k]`` (a[t-1] <= b[t-1] and a[t] > b[t]), exits when it crosses below.
+    `params` is (m, N_PARAMS), `config` (N_CONFIG,); `size` is the entry size in the unit
+    of ``config[C_SIZE_TYPE]`` and `direction` +1 (long) or -1 (short). `returns` is
+    (k, n) to receive each column's bar returns (zeros outside its bars), or (1, 0) to
+    skip them. Returns metrics (k, N_METRICS), NaN where undefined.
+    """
+    k = column_symbol.shape[0]
+    out = np.empty((k, N_METRICS))
+    has_returns = returns.shape[1] > 0
+    no_signal = np.zeros(0, dtype=np.bool_)
+    for col in prange(k):
+        j = column_symbol[col]
+        row = returns[col] if has_returns else returns[0]
+        _simulate_column_nb(
+            open_[j], high[j], low[j], close[j], starts[j], stops[j],
+            averages[j, column_fast[col]], averages[j, column_slow[col]], no_signal, no_signal,
+            True, params[j], config, size, direction, periods_per_year, out[col], row,
+            has_returns,
+        )  # fmt: skip
+    return out
+
+
+@njit(cache=True, parallel=True)
+def sweep_signals_nb(
+    open_: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    start: int,
+    stop: int,
+    entries: BoolArray,
+    exits: BoolArray,
+    params: FloatArray,
+    config: FloatArray,
+    size: float,
+    direction: int,
+    periods_per_year: float,
+    returns: FloatArray,
+) -> FloatArray:
+    """Backtest k signal columns on one symbol's bars; return metrics (k, N_METRICS).
+
+    Prices are (n,); `entries` and `exits` are (k, n) bool, one row per column, simulated
+    over bars `start` to `stop` (exclusive). `config` is (k, N_CONFIG): one row of run
+    options per column (so stops and targets can vary too). `params`, `size`, `direction`
+    and `returns` as in ``sweep_crossover_nb``.
+    """
+    k = entries.shape[0]
+    out = np.empty((k, N_METRICS))
+    has_returns = returns.shape[1] > 0
+    no_average = np.zeros(0)
+    for col in prange(k):
+        row = returns[col] if has_returns else returns[0]
+        _simulate_column_nb(
+            open_, high, low, close, start, stop, no_average, no_average, entries[col],
+            exits[col], False, params, config[col], size, direction, periods_per_year,
+            out[col], row, has_returns,
+        )  # fmt: skip
+    return out
