@@ -17,7 +17,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestOutcome
 
-__all__ = ["backtest", "outcome_json"]
+__all__ = ["backtest", "outcome_json", "read_bars_file"]
 
 
 class BacktestFormat(StrEnum):
@@ -160,8 +160,11 @@ def _read_signals(path: Path | None) -> Any:
 
 
 def _read_bars(path: Path | None) -> Any:
-    if path is None:
-        return None
+    return None if path is None else read_bars_file(path)
+
+
+def read_bars_file(path: Path) -> Any:
+    """Read and clean a bars CSV or Parquet file as a generic instrument."""
     from vibetrading.adapters.providers.files import read_bar_file
     from vibetrading.domain.data import clean_bars
     from vibetrading.domain.data.resample import infer_timeframe

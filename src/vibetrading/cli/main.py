@@ -11,6 +11,7 @@ from rich.console import Console
 
 from vibetrading.cli.backtest import backtest
 from vibetrading.cli.data import data_app
+from vibetrading.cli.strategy import strategy_app
 from vibetrading.cli.tour import tour
 from vibetrading.errors import (
     ConfigError,
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(strategy_app, name="strategy")
 app.command("tour", help="A two-minute tour of the bundled real market data.")(tour)
 app.command("backtest")(backtest)
 

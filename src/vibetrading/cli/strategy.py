@@ -1,0 +1,176 @@
+"""``vibetrading strategy``: parse an idea, compute signals, explain, schema, templates."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["strategy_app"]
+
+strategy_app = typer.Typer(
+    help="Strategies: read an idea, compute its signals, explain it.", no_args_is_help=True
+)
+
+
+class ParseFormat(StrEnum):
+    """How ``strategy parse`` prints."""
+
+    json = "json"
+    text = "text"
+
+
+class Lang(StrEnum):
+    """Language of explanations."""
+
+    en = "en"
+    zh = "zh"
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _load(path: Path) -> Any:
+    from vibetrading.domain.strategy import load_spec
+    from vibetrading.errors import NotFound
+
+    if not path.is_file():
+        raise NotFound(f"No such file: {path}")
+    return load_spec(path.read_text(encoding="utf-8"))
+
+
+@strategy_app.command("parse")
+def parse(
+    text: Annotated[str, typer.Argument(help="The idea, in English, Chinese or both.")],
+    output: Annotated[
+        ParseFormat, typer.Option("--format", help="json or text.")
+    ] = ParseFormat.text,
+    symbol: Annotated[
+        str, typer.Option("--symbol", help="Symbol traded when the text names none.")
+    ] = "SPX",
+) -> None:
+    """Read an idea into a typed spec; exit 1 when it yields no valid strategy."""
+    from vibetrading.services.strategies import read_strategy
+
+    result = read_strategy(text, default_symbol=symbol)
+    console = _console()
+    if output is ParseFormat.json:
+        body = result.spec.model_dump(mode="json") if result.spec else {}
+        console.file.write(
+            json.dumps({**body, **result.report()}, indent=2, ensure_ascii=False) + "\n"
+        )
+    else:
+        _print_text(console, result)
+    if not result.is_valid:
+        raise typer.Exit(1)
+
+
+def _print_text(console: Console, result: Any) -> None:
+    if result.spec is not None:
+        console.print(f"[bold]{result.spec.name}[/]")
+        console.print(result.spec.explanation)
+    for title, lines, style in (
+        ("assumed", result.assumptions, "dim"),
+        ("not understood", [repr(u) for u in result.unparsed], "yellow"),
+        ("warning", result.warnings, "yellow"),
+        ("error", result.errors, "bold red"),
+    ):
+        for line in lines:
+            console.print(f"[{style}]{title}:[/] {line}")
+    for suggestion in result.suggestions:
+        console.print(
+            f"[cyan]suggestion:[/] set {suggestion['field']} = {suggestion['value']} "
+            f"({suggestion['reason']})"
+        )
+
+
+@strategy_app.command("signals")
+def signals(
+    spec: Annotated[Path, typer.Argument(help="A spec JSON file (strategy parse output works).")],
+    data: Annotated[
+        Path, typer.Option("--data", help="A bars CSV: timestamp,open,high,low,close,volume.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write timestamp,entry,exit.")],
+) -> None:
+    """Write the rule signals of SPEC on the bars as 0/1 ``timestamp,entry,exit`` rows."""
+    from vibetrading.cli.backtest import read_bars_file
+    from vibetrading.cli.render import format_timestamps
+    from vibetrading.services.strategies import strategy_signals
+
+    bars = read_bars_file(data)
+    frame = strategy_signals(_load(spec), bars)
+    stamps = format_timestamps(frame.index, timeframe=str(bars.attrs.get("timeframe", "1d")))
+    lines = ["timestamp,entry,exit"] + [
+        f"{stamp},{int(entry)},{int(exit_)}"
+        for stamp, entry, exit_ in zip(stamps, frame["entry"], frame["exit"], strict=True)
+    ]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _console().print(
+        f"wrote {len(frame)} rows to {out}: {int(frame['entry'].sum())} entry and "
+        f"{int(frame['exit'].sum())} exit signals"
+    )
+
+
+@strategy_app.command("explain")
+def explain(
+    spec: Annotated[Path, typer.Argument(help="A spec JSON file.")],
+    lang: Annotated[
+        Lang | None, typer.Option("--lang", help="en or zh (default: the idea's).")
+    ] = None,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="Count signals on this symbol's data.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Count signals on a bars CSV.")
+    ] = None,
+) -> None:
+    """Explain what a strategy does, when it tends to work and fail, and how often it signals."""
+    from vibetrading.services.strategies import explain_strategy
+
+    loaded = _load(spec)
+    bars = None
+    if data is not None:
+        from vibetrading.cli.backtest import read_bars_file
+
+        bars = read_bars_file(data)
+    elif symbol is not None:
+        from vibetrading.data import service
+
+        bars = service().load_bars(symbol, timeframe=loaded.timeframe.value)
+    explanation = explain_strategy(loaded, lang=lang.value if lang else None, bars=bars)
+    _console().print(explanation.text)
+
+
+@strategy_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of StrategySpec."""
+    from vibetrading.domain.strategy import StrategySpec
+
+    _console().file.write(json.dumps(StrategySpec.model_json_schema(), indent=2) + "\n")
+
+
+@strategy_app.command("templates")
+def templates(
+    lang: Annotated[Lang, typer.Option("--lang", help="en or zh.")] = Lang.en,
+) -> None:
+    """List the strategy templates: momentum, mean reversion, breakout, volatility, pairs."""
+    from vibetrading.domain.strategy.templates import TEMPLATES
+
+    table = Table(title="Strategy templates", header_style="bold")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("description")
+    for name, template in TEMPLATES.items():
+        zh = lang is Lang.zh
+        table.add_row(
+            name,
+            template.title_zh if zh else template.title,
+            template.description_zh if zh else template.description,
+        )
+    _console().print(table)
