@@ -283,7 +283,10 @@ def _trade_table(outcome: BacktestOutcome, rows: int = 8) -> Table:
     table = Table(title=f"{len(trades)} trades", header_style="bold", box=None)
     for column in ("entry", "price", "exit", "price", "qty", "pnl", "return", "bars", "reason"):
         table.add_column(
-            column, justify="left" if column in {"entry", "exit", "reason"} else "right"
+            column,
+            justify="left" if column in {"entry", "exit", "reason"} else "right",
+            no_wrap=True,
+            min_width=10 if column in {"entry", "exit"} else None,
         )
     picks = (
         list(range(len(trades)))
@@ -301,7 +304,7 @@ def _trade_table(outcome: BacktestOutcome, rows: int = 8) -> Table:
             str(t["exit_time"])[:10],
             f"{t['exit_price']:,.2f}",
             f"{t['quantity']:,.0f}",
-            f"{t['pnl']:+,.2f}",
+            f"{t['pnl']:+,.0f}",
             f"{t['return']:+.2%}",
             str(int(t["bars_held"])),
             str(t["exit_reason"]),
