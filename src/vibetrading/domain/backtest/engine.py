@@ -558,8 +558,6 @@ def _as_bool(name: str, values: Any) -> BoolArray:
         raise DataError(f"{name} has missing values: use .fillna(False) (NaN reads as false).")
     if values.dtype == object and all(isinstance(v, bool | np.bool_) for v in values):
         return np.asarray(values, dtype=np.bool_)
-    if str(values.dtype) == "boolean":
-        return np.asarray(values, dtype=np.bool_)
     raise DataError(
         f"{name} must be boolean, not {values.dtype}: compare the values (e.g. x > 0) first."
     )
@@ -665,8 +663,6 @@ def _session_ids(index: pd.DatetimeIndex, timezone: str) -> npt.NDArray[np.int64
 
 
 def _previous_session_close(close: FloatArray, sessions: npt.NDArray[np.int64]) -> FloatArray:
-    if len(close) == 0:
-        return close
     is_new = np.r_[True, sessions[1:] != sessions[:-1]]
     number = np.cumsum(is_new) - 1
     starts = np.flatnonzero(is_new)

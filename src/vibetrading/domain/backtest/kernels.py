@@ -19,15 +19,21 @@ Sides are +1 (buy) and -1 (sell); directions +1 (long) and -1 (short).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    _F = TypeVar("_F", bound=Callable[..., Any])
+if TYPE_CHECKING:  # numba ships no types: a kernel keeps its signature and has py_func
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
 
-    def njit(*args: Any, **kwargs: Any) -> Callable[[_F], _F]: ...
+    class _Kernel(Generic[_P, _R]):
+        py_func: Callable[_P, _R]
+
+        def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
+
+    def njit(*args: Any, **kwargs: Any) -> Callable[[Callable[_P, _R]], _Kernel[_P, _R]]: ...
 else:
     from numba import njit
 
@@ -578,10 +584,7 @@ def _exit_nb(
     volume: float,
     reference: float,
 ) -> None:
-    position = st[j, _POS]
-    if position == 0.0:
-        st[j, _PX] = 0.0
-        return
+    position = st[j, _POS]  # never 0: exits are sent for open positions only
     side = -1 if position > 0.0 else 1
     direction = -side
     p = params[j]

@@ -583,3 +583,110 @@ def test_run_signals_symbol_object_used_as_given(flat_bars: pd.DataFrame) -> Non
 
     assert result.symbols == ("MSFT",)
     assert result.settings["markets"] == {"MSFT": "US"}
+
+
+@pytest.mark.parametrize(
+    ("bars", "symbol", "error", "message"),
+    [
+        ([1.0, 2.0], None, DataError, "Bars DataFrame"),
+        ({}, None, DataError, "non-empty dict"),
+        ({"A": "not bars"}, None, DataError, "must be a DataFrame"),
+        ("dict", "AAPL", ConfigError, "as a dict"),
+        ("dict", {"Z": "AAPL"}, ConfigError, "without bars: Z"),
+        ("frame", 42, ConfigError, "not int"),
+    ],
+    ids=["list", "empty-dict", "dict-of-strings", "one-symbol", "unknown-code", "bad-symbol"],
+)
+def test_run_signals_bad_bars_or_symbols_rejected(
+    flat_bars: pd.DataFrame, bars: object, symbol: object, error: type[Exception], message: str
+) -> None:
+    never = flat_bars.close < 0
+    given = {"dict": {"A": flat_bars}, "frame": flat_bars}.get(str(bars), bars)
+    signals = {"A": never} if isinstance(given, dict) else never
+
+    with pytest.raises(error, match=message):
+        run_signals(given, signals, signals, symbol=symbol)  # type: ignore[arg-type]
+
+
+def test_run_signals_non_canonical_bars_converted(frame: FrameFactory) -> None:
+    bars = frame(RISING)
+    bars["volume"] = bars["volume"].astype(np.int64)
+    bars.index = bars.index.tz_localize(None)
+
+    result = run_signals(bars, bars.close > 0, bars.close < 0)
+
+    assert str(result.equity.index.tz) == "UTC"
+    assert len(result.orders) == 1
+
+
+def test_run_signals_volume_share_needs_volume(frame: FrameFactory) -> None:
+    bars = frame(RISING)
+    bars.loc[bars.index[2], "volume"] = np.nan
+    never = bars.close < 0
+
+    with pytest.raises(DataError, match="volume"):
+        run_signals(bars, never, never, max_volume_share=0.1)
+
+
+def test_run_signals_frame_signal_rejected(flat_bars: pd.DataFrame) -> None:
+    signals = pd.DataFrame({"a": flat_bars.close > 0})
+
+    with pytest.raises(DataError, match="boolean Series"):
+        run_signals(flat_bars, signals, flat_bars.close < 0)
+
+
+def test_run_signals_object_array_of_bools_accepted(flat_bars: pd.DataFrame) -> None:
+    entries = np.array([True] + [False] * 9, dtype=object)
+
+    result = run_signals(flat_bars, entries, np.zeros(10, dtype=bool))
+
+    assert len(result.orders) == 1
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ([0.5] * 10, "must be a Series"),
+        (pd.Series(0.5, index=pd.date_range("2024-01-05", periods=3, tz="UTC")), "no positive"),
+    ],
+    ids=["not-a-series", "starts-late"],
+)
+def test_run_signals_bad_fx_rejected(flat_bars: pd.DataFrame, rate: object, message: str) -> None:
+    never = flat_bars.close < 0
+
+    with pytest.raises(DataError, match=message):
+        run_signals(
+            flat_bars, never, never, symbol="0700.HK", fx={"HKD": rate}, base_currency="USD"
+        )
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected"),
+    [("MS", 12.0), ("QS", 4.0), ("14D", 365.25 / 14)],
+    ids=["monthly", "quarterly", "fortnightly"],
+)
+def test_run_signals_periods_per_year_for_long_bars(
+    frame: FrameFactory, freq: str, expected: float
+) -> None:
+    bars = frame([(100.0, 101.0, 99.0, 100.0)] * 12, freq=freq)
+    never = bars.close < 0
+
+    result = run_signals(bars, never, never)
+
+    assert result.periods_per_year == pytest.approx(expected)
+
+
+def test_run_signals_benchmark_must_be_a_series(flat_bars: pd.DataFrame) -> None:
+    never = flat_bars.close < 0
+
+    with pytest.raises(DataError, match="benchmark"):
+        run_signals(flat_bars, never, never, benchmark=[1.0, 2.0])
+
+
+def test_backtest_result_to_json_converts_numpy_settings(flat_bars: pd.DataFrame) -> None:
+    never = flat_bars.close < 0
+    result = run_signals(flat_bars, flat_bars.close > 0, never, size=np.float64(0.5))
+
+    data = json.loads(result.to_json())
+
+    assert data["settings"]["size"] == 0.5

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,15 @@ OPTIONS = st.fixed_dictionaries(
         "cash": st.sampled_from([1_000.0, 100_000.0]),
     }
 )
-SIZES = st.sampled_from([(1.0, "percent"), (0.3, "percent"), (2_000.0, "cash"), (5.0, "quantity")])
+SIZES = st.sampled_from(
+    [
+        (1.0, "percent"),
+        (0.3, "percent"),
+        (2_000.0, "cash"),
+        (5.0, "quantity"),
+        (0.2, "volatility_target"),
+    ]
+)
 
 
 def _marks(result: BacktestResult, bars: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -215,6 +224,7 @@ def test_order_cost_nb_never_negative(
     cost = nb.order_cost_nb(notional, quantity, is_buy, params)
 
     assert cost >= 0
+    assert cost == pytest.approx(nb.order_cost_nb.py_func(notional, quantity, is_buy, params))
 
 
 @given(
@@ -233,8 +243,138 @@ def test_affordable_quantity_nb_never_overspends(
 
     quantity = nb.affordable_quantity_nb(cash, price, params, lot)
 
+    assert quantity == nb.affordable_quantity_nb.py_func(cash, price, params, lot)
     spent = quantity * price + nb.order_cost_nb(quantity * price, quantity, True, params)
     assert spent <= cash * (1 + 1e-9)
     assert quantity >= 0
     more = quantity + lot
     assert more * price + nb.order_cost_nb(more * price, more, True, params) > cash * (1 - 1e-9)
+
+
+@contextmanager
+def _interpreted_kernels() -> Iterator[None]:
+    # Run every kernel as plain Python: the same code, without numba, so that coverage sees
+    # it and the compiled results can be compared with the interpreted ones.
+    with pytest.MonkeyPatch.context() as patch:
+        for name in dir(nb):
+            kernel = getattr(nb, name)
+            if name.endswith("_nb") and hasattr(kernel, "py_func"):
+                patch.setattr(nb, name, kernel.py_func)
+        yield
+
+
+def _assert_same_results(compiled: BacktestResult, python: BacktestResult) -> None:
+    pd.testing.assert_series_equal(compiled.equity, python.equity)
+    pd.testing.assert_frame_equal(compiled.positions, python.positions)
+    pd.testing.assert_frame_equal(compiled.orders, python.orders)
+    pd.testing.assert_frame_equal(compiled.trades, python.trades)
+
+
+MARKETS = st.sampled_from([(None, "both"), ("AAPL", "both"), ("600036.SH", "long")])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    bars=st.one_of(daily_bars(), shanghai_hourly_bars()),
+    data=st.data(),
+    options=OPTIONS,
+    market=MARKETS,
+    size=SIZES,
+)
+def test_simulate_nb_interpreted_matches_compiled(
+    bars: pd.DataFrame,
+    data: st.DataObject,
+    options: dict[str, Any],
+    market: tuple[str | None, str],
+    size: tuple[float, str],
+) -> None:
+    symbol, direction = market
+    signals = [_signal(data.draw, bars.index) for _ in range(4)]
+    shorts = {"short_entries": signals[2], "short_exits": signals[3]}
+    if direction == "both" and options["take_profit"] == 0.5:
+        options["take_profit"] = None
+    kwargs: dict[str, Any] = dict(
+        options, symbol=symbol, direction=direction, size=size[0], size_type=size[1]
+    )
+    kwargs.update(shorts if direction == "both" else {})
+
+    compiled = run_signals(bars, signals[0], signals[1], **kwargs)
+    with _interpreted_kernels():
+        python = run_signals(bars, signals[0], signals[1], **kwargs)
+
+    _assert_same_results(compiled, python)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames=two_symbols(), data=st.data(), options=OPTIONS)
+def test_simulate_nb_interpreted_matches_compiled_multi_asset(
+    frames: dict[str, pd.DataFrame], data: st.DataObject, options: dict[str, Any]
+) -> None:
+    entries = {c: _signal(data.draw, f.index, 0.4) for c, f in frames.items()}
+    exits = {c: _signal(data.draw, f.index) for c, f in frames.items()}
+    options["size_type"] = "equal_weight"
+
+    compiled = run_signals(frames, entries, exits, **options)
+    with _interpreted_kernels():
+        python = run_signals(frames, entries, exits, **options)
+
+    _assert_same_results(compiled, python)
+
+
+def _rows(rows: Sequence[Sequence[float]], index: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    if index is None:
+        index = pd.date_range("2024-01-01", periods=len(rows), freq="D", tz="UTC")
+    data = [list(r) + [1e6] * (5 - len(r)) for r in rows]
+    return pd.DataFrame(data, index=index, columns=["open", "high", "low", "close", "volume"])
+
+
+_FLAT = (10.0, 10.1, 9.9, 10.0)
+_HOURS = pd.DatetimeIndex(
+    [pd.Timestamp(f"2024-01-0{d} {h:02d}:00", tz="UTC") for d in (2, 3) for h in (2, 3, 5, 6)]
+)
+SCENARIOS: dict[str, tuple[pd.DataFrame, list[int], list[int], dict[str, Any]]] = {
+    "limit-up-and-down": (
+        _rows([_FLAT, (11.0,) * 4, (11.5, 11.8, 11.2, 11.6), (10.4,) * 4, (9.5, 9.6, 9.4, 9.5)]),
+        [0],
+        [2],
+        {"symbol": "600036.SH"},
+    ),
+    "t-plus-one-stop-and-exit": (
+        _rows([_FLAT] * 2 + [(10.0, 10.1, 8.0, 9.0)] + [_FLAT] * 5, index=_HOURS),
+        [0],
+        [1],
+        {"symbol": "600036.SH", "fill": "close", "stop_loss": 0.05},
+    ),
+    "stops-first": (
+        _rows([_FLAT, _FLAT, (9.9, 10.0, 9.0, 9.2), _FLAT]),
+        [0],
+        [1],
+        {"stop_loss": 0.05, "take_profit": 0.5, "stops_first": True},
+    ),
+    "stop-limit-gap": (
+        _rows([_FLAT, (10.6, 10.7, 10.5, 10.6), (10.5, 10.6, 10.2, 10.3)]),
+        [0],
+        [],
+        {"order_type": "stop_limit", "stop_offset": 0.02, "limit_offset": 0.01},
+    ),
+    "many-partial-fills": (
+        _rows([(10.0, 10.1, 9.9, 10.0, 100.0)] * 60),
+        [0, 30],
+        [20],
+        {"max_volume_share": 0.1, "cash": 10_000.0},
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_simulate_nb_interpreted_matches_compiled_on_market_scenarios(scenario: str) -> None:
+    bars, entry_at, exit_at, options = SCENARIOS[scenario]
+    entries = pd.Series(np.isin(np.arange(len(bars)), entry_at), index=bars.index)
+    exits = pd.Series(np.isin(np.arange(len(bars)), exit_at), index=bars.index)
+
+    compiled = run_signals(bars, entries, exits, **options)
+    with _interpreted_kernels():
+        python = run_signals(bars, entries, exits, **options)
+
+    _assert_same_results(compiled, python)
+    assert len(compiled.orders) > 0
