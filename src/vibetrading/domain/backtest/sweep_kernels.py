@@ -115,21 +115,13 @@ METRIC_NAMES: tuple[str, ...] = (
     "final_equity",
 )
 
-# Trade accumulators of a column (private layout of `acc`).
-_A_COUNT = 0  # returns seen
-_A_MEAN = 1  # running mean of the returns (Welford)
-_A_M2 = 2  # running sum of squared deviations (Welford)
-_A_MIN = 3
-_A_MAX = 4
-_A_DOWN = 5  # sum of squared negative returns
-_A_PEAK = 6  # running peak of the equity, the starting cash included
-_A_DRAWDOWN = 7  # worst equity / peak - 1 so far
-_A_EXPOSED = 8  # bars that end with a position
-_A_TRADES = 9
-_A_WINS = 10
-_A_GROSS_WIN = 11
-_A_GROSS_LOSS = 12
-_N_ACC = 13
+# Trade tally of a column (private layout).
+_T_TRADES = 0
+_T_WINS = 1
+_T_GROSS_WIN = 2
+_T_GROSS_LOSS = 3
+
+_DRAWDOWN_SLACK = 1e-12  # relative margin of the multiply-first new-worst-drawdown test
 
 
 @njit(cache=True)
@@ -228,42 +220,29 @@ def _exit_nb(
 
 
 @njit(cache=True)
-def _close_trade_nb(acc: FloatArray, pnl: float) -> None:
-    acc[_A_TRADES] += 1.0
+def _tally_trade_nb(tally: FloatArray, pnl: float) -> None:
+    tally[_T_TRADES] += 1.0
     if pnl > 0.0:
-        acc[_A_WINS] += 1.0
-        acc[_A_GROSS_WIN] += pnl
+        tally[_T_WINS] += 1.0
+        tally[_T_GROSS_WIN] += pnl
     elif pnl < 0.0:
-        acc[_A_GROSS_LOSS] -= pnl
-
-
-@njit(cache=True)
-def _record_bar_nb(acc: FloatArray, equity: float, previous: float, is_exposed: bool) -> float:
-    # One bar's return into the running statistics; returns the bar's return.
-    r = equity / previous - 1.0
-    count = acc[_A_COUNT] + 1.0
-    delta = r - acc[_A_MEAN]
-    acc[_A_MEAN] += delta / count
-    acc[_A_M2] += delta * (r - acc[_A_MEAN])
-    acc[_A_COUNT] = count
-    acc[_A_MIN] = min(acc[_A_MIN], r)
-    acc[_A_MAX] = max(acc[_A_MAX], r)
-    if r < 0.0:
-        acc[_A_DOWN] += r * r
-    acc[_A_PEAK] = max(acc[_A_PEAK], equity)
-    acc[_A_DRAWDOWN] = min(acc[_A_DRAWDOWN], equity / acc[_A_PEAK] - 1.0)
-    if is_exposed:
-        acc[_A_EXPOSED] += 1.0
-    return r
+        tally[_T_GROSS_LOSS] -= pnl
 
 
 @njit(cache=True)
 def _finish_metrics_nb(
-    acc: FloatArray, initial: float, final: float, periods_per_year: float, out: FloatArray
+    returns: FloatArray,
+    tally: FloatArray,
+    initial: float,
+    final: float,
+    periods_per_year: float,
+    out: FloatArray,
 ) -> None:
     # The formulas of stats.compute_metrics on N returns anchored at the starting cash.
+    # returns = (count, sum, sum of squares, min, max, sum of squared losses, max drawdown,
+    # bars exposed)
+    count, total, squares, lowest, highest, down, drawdown, exposed = returns
     out[:] = np.nan
-    count = acc[_A_COUNT]
     if count < 1.0:
         return
     growth = final / initial
@@ -271,33 +250,25 @@ def _finish_metrics_nb(
     if growth >= 0.0:
         out[M_CAGR] = growth ** (1.0 / (count / periods_per_year)) - 1.0
     if count >= 2.0:
-        std = np.sqrt(acc[_A_M2] / (count - 1.0))
+        mean = total / count
+        std = np.sqrt(max(squares - total * mean, 0.0) / (count - 1.0))
         out[M_VOLATILITY] = std * np.sqrt(periods_per_year)
-        if acc[_A_MAX] != acc[_A_MIN]:
-            out[M_SHARPE] = acc[_A_MEAN] / std * np.sqrt(periods_per_year)
-        downside = np.sqrt(acc[_A_DOWN] / count) * np.sqrt(periods_per_year)
+        if highest != lowest:
+            out[M_SHARPE] = mean / std * np.sqrt(periods_per_year)
+        downside = np.sqrt(down / count) * np.sqrt(periods_per_year)
         if downside > 0.0:
-            out[M_SORTINO] = acc[_A_MEAN] * periods_per_year / downside
-    out[M_MAX_DRAWDOWN] = acc[_A_DRAWDOWN]
-    if np.isfinite(out[M_CAGR]) and acc[_A_DRAWDOWN] < 0.0:
-        out[M_CALMAR] = out[M_CAGR] / abs(acc[_A_DRAWDOWN])
-    trades = acc[_A_TRADES]
+            out[M_SORTINO] = mean * periods_per_year / downside
+    out[M_MAX_DRAWDOWN] = drawdown
+    if np.isfinite(out[M_CAGR]) and drawdown < 0.0:
+        out[M_CALMAR] = out[M_CAGR] / abs(drawdown)
+    trades = tally[_T_TRADES]
     if trades > 0.0:
-        out[M_WIN_RATE] = acc[_A_WINS] / trades
-    if acc[_A_GROSS_LOSS] > 0.0:
-        out[M_PROFIT_FACTOR] = acc[_A_GROSS_WIN] / acc[_A_GROSS_LOSS]
+        out[M_WIN_RATE] = tally[_T_WINS] / trades
+    if tally[_T_GROSS_LOSS] > 0.0:
+        out[M_PROFIT_FACTOR] = tally[_T_GROSS_WIN] / tally[_T_GROSS_LOSS]
     out[M_NUM_TRADES] = trades
-    out[M_EXPOSURE] = acc[_A_EXPOSED] / count
+    out[M_EXPOSURE] = exposed / count
     out[M_FINAL_EQUITY] = final
-
-
-@njit(cache=True)
-def _new_accumulators_nb(initial: float) -> FloatArray:
-    acc = np.zeros(_N_ACC)
-    acc[_A_MIN] = np.inf
-    acc[_A_MAX] = -np.inf
-    acc[_A_PEAK] = initial
-    return acc
 
 
 @njit(cache=True)
@@ -322,6 +293,8 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
     returns: FloatArray,
     has_returns: bool,
 ) -> None:
+    # Quiet bars (no order, no stop to watch) are the common case: their work stays in
+    # registers, with one division at most. Events call the shared fill helpers.
     initial = config[C_INIT_CASH]
     cash = initial
     size_type = int(config[C_SIZE_TYPE])
@@ -330,26 +303,29 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
     take_profit = config[C_TAKE_PROFIT]
     trailing_stop = config[C_TRAILING_STOP]
     has_stops = not (np.isnan(stop_loss) and np.isnan(take_profit) and np.isnan(trailing_stop))
-    acc = _new_accumulators_nb(initial)
+    tally = np.zeros(4)
     position = 0.0
     entry_value = entry_quantity = entry_fees = peak = 0.0
     pending_entry = pending_exit = False
     previous = initial
     last_close = np.nan
+    total = squares = down = drawdown = exposed = 0.0
+    lowest, highest = np.inf, -np.inf
+    equity_peak = initial
+    threshold = initial * (1.0 + _DRAWDOWN_SLACK)  # below it a bar may be the worst so far
     before_fast = fast[start - 1] if is_crossover and start > 0 else np.nan
     before_slow = slow[start - 1] if is_crossover and start > 0 else np.nan
     for t in range(start, stop):
-        o, h, lo, c = open_[t], high[t], low[t], close[t]
+        c = close[t]
         # (1) the order pending from the previous close fills at the open.
         if pending_exit:
-            raw = fill_price_nb(MARKET, -direction, np.nan, np.nan, o, h, lo)
+            raw = fill_price_nb(MARKET, -direction, np.nan, np.nan, open_[t], high[t], low[t])
             cash, notional, fees = _exit_nb(cash, raw, position, params)
-            pnl = direction * (notional - entry_value) - (entry_fees + fees)
-            _close_trade_nb(acc, pnl)
+            _tally_trade_nb(tally, direction * (notional - entry_value) - (entry_fees + fees))
             position = 0.0
             pending_exit = False
         elif pending_entry:
-            raw = fill_price_nb(MARKET, direction, np.nan, np.nan, o, h, lo)
+            raw = fill_price_nb(MARKET, direction, np.nan, np.nan, open_[t], high[t], low[t])
             cash, units, entry_value, entry_fees, peak = _enter_nb(
                 cash, raw, direction, size_type, size, params
             )
@@ -358,15 +334,15 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
             pending_entry = False
         # (2) stops and targets against the bar's range.
         if has_stops and position != 0.0:
+            h, lo = high[t], low[t]
             entry = entry_value / entry_quantity
             stop_level = entry * (1.0 - direction * stop_loss)
             target = entry * (1.0 + direction * take_profit)
             trailing = peak * (1.0 - direction * trailing_stop)
-            price, reason = stop_exit_nb(direction, o, h, lo, stop_level, target, trailing)
+            price, reason = stop_exit_nb(direction, open_[t], h, lo, stop_level, target, trailing)
             if reason >= 0:
                 cash, notional, fees = _exit_nb(cash, price, position, params)
-                pnl = direction * (notional - entry_value) - (entry_fees + fees)
-                _close_trade_nb(acc, pnl)
+                _tally_trade_nb(tally, direction * (notional - entry_value) - (entry_fees + fees))
                 position = 0.0
             elif direction > 0:
                 peak = max(peak, h)
@@ -375,8 +351,8 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
         # (3) signals at the close.
         if is_crossover:
             f, s = fast[t], slow[t]
-            enter = before_fast <= before_slow and f > s
-            leave = before_fast >= before_slow and f < s
+            enter = (before_fast <= before_slow) & (f > s)  # no branches: NaN reads false
+            leave = (before_fast >= before_slow) & (f < s)
             before_fast, before_slow = f, s
         else:
             enter, leave = entries[t], exits[t]
@@ -385,8 +361,7 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
         if position != 0.0:
             if leave and fill_close:
                 cash, notional, fees = _exit_nb(cash, c, position, params)
-                pnl = direction * (notional - entry_value) - (entry_fees + fees)
-                _close_trade_nb(acc, pnl)
+                _tally_trade_nb(tally, direction * (notional - entry_value) - (entry_fees + fees))
                 position = 0.0
             elif leave:
                 pending_exit = True
@@ -398,18 +373,37 @@ def _simulate_column_nb(  # noqa: C901 - the one pass over a column's bars, even
             position = direction * units
         elif enter:
             pending_entry = True
+        # The bar's return and the running statistics of compute_metrics.
         equity = cash
+        r = 0.0
         if position != 0.0:
             equity += position * c
-        r = _record_bar_nb(acc, equity, previous, position != 0.0)
+            exposed += 1.0
+        if equity != previous:  # x / x - 1 is exactly 0: skip the division on flat bars
+            r = equity / previous - 1.0
+        total += r
+        squares += r * r
+        lowest = min(lowest, r)
+        highest = max(highest, r)
+        loss = min(r, 0.0)  # branch-free: the sign of a return is a coin toss
+        down += loss * loss
+        if equity > equity_peak:
+            equity_peak = equity
+            threshold = equity * (1.0 + drawdown) * (1.0 + _DRAWDOWN_SLACK)
+        elif equity < threshold:
+            worst = equity / equity_peak - 1.0
+            if worst < drawdown:
+                drawdown = worst
+                threshold = equity_peak * (1.0 + drawdown) * (1.0 + _DRAWDOWN_SLACK)
         if has_returns:
             returns[t] = r
         previous = equity
         last_close = c
     if position != 0.0:  # still open: valued at the last close, without exit costs
-        exit_value = abs(position) * last_close
-        _close_trade_nb(acc, direction * (exit_value - entry_value) - entry_fees)
-    _finish_metrics_nb(acc, initial, previous, periods_per_year, out)
+        _tally_trade_nb(tally, direction * (abs(position) * last_close - entry_value) - entry_fees)
+    count = float(max(stop - start, 0))
+    summary = (count, total, squares, lowest, highest, down, drawdown, exposed)
+    _finish_metrics_nb(np.array(summary), tally, initial, previous, periods_per_year, out)
 
 
 @njit(cache=True, parallel=True)
