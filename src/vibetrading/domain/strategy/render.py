@@ -57,9 +57,8 @@ def render_value(node: Any, lang: Language = "en") -> str:
     if kind in ("highest", "lowest"):
         return _extreme(node, words, lang)
     if kind == "lag":
-        return words.lag_value.format(
-            n=node.bars, bars=_bars(node.bars), item=render_value(node.item, lang)
-        )
+        item = _operand(node.item, lang)
+        return words.lag_value.format(n=node.bars, bars=_bars(node.bars), item=item)
     if kind == "bars_since":
         return words.bars_since.format(item=render_condition(node.item, lang))
     raise ValueError(f"{kind} is not a value")
@@ -76,7 +75,7 @@ def _with_symbol(text: str, symbol: str | None, words: Words) -> str:
 def _indicator(node: Any, words: Words, lang: Language) -> str:
     text = get_indicator(node.name).label(node.params, node.output)
     if node.input is not None:
-        text = words.of_input.format(item=text, source=render_value(node.input, lang))
+        text = words.of_input.format(item=text, source=_operand(node.input, lang))
     return _with_symbol(text, node.symbol, words)
 
 
@@ -86,8 +85,16 @@ def _extreme(node: Any, words: Words, lang: Language) -> str:
     if item.kind == "price" and item.field == side and item.symbol is None:
         return words.extreme_price[side].format(n=node.bars)
     return words.extreme_item[side].format(
-        n=node.bars, bars=_bars(node.bars), item=render_value(item, lang)
+        n=node.bars, bars=_bars(node.bars), item=_operand(item, lang)
     )
+
+
+def _operand(node: Any, lang: Language) -> str:
+    text = render_value(node, lang)
+    nested = node.kind in ("lag", "highest", "lowest", "bars_since")
+    if nested or (node.kind == "indicator" and node.input is not None):
+        return f"({text})"
+    return text
 
 
 def render_condition(node: Any, lang: Language = "en") -> str:

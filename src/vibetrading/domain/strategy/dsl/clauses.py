@@ -163,11 +163,14 @@ def _opens(after: list[Token], before: list[Token]) -> bool:
 
 
 def _clean(tokens: list[Token]) -> list[Token]:
-    kept = [
-        t
-        for t in tokens
-        if t.kind != "fill" and not (t.key in _STRIPPED and t.kind in ("word", "punct"))
-    ]
+    kept: list[Token] = []
+    for token in tokens:
+        after_dot = bool(kept) and kept[-1].kind == "punct" and kept[-1].key == "."
+        if token.kind == "fill" and not after_dot:
+            continue
+        if token.key in _STRIPPED and token.kind in ("word", "punct"):
+            continue
+        kept.append(token)
     while kept and kept[0].kind == "word" and kept[0].key in _EDGE:
         kept.pop(0)
     while kept and kept[-1].kind == "word" and kept[-1].key in _EDGE:

@@ -159,7 +159,12 @@ class ConditionParser(RelationParser):
         while True:
             start = self.pos
             found = None
-            for rule in (self.for_postfix, self.within_postfix, self.later_postfix):
+            for rule in (
+                self.for_postfix,
+                self.within_postfix,
+                self.later_postfix,
+                self.ago_postfix,
+            ):
                 found = rule(item)
                 if found is not None:
                     break
@@ -188,6 +193,10 @@ class ConditionParser(RelationParser):
         self.skip("PREV")
         bars = self.take_count()
         return WithinBars(bars=bars, item=item) if bars is not None else None
+
+    def ago_postfix(self, item: Any) -> Any:
+        bars = self.take_count()
+        return Lag(bars=bars, item=item) if bars is not None and self.take("AGO") else None
 
     def later_postfix(self, item: Any) -> Any:
         if self.take("NEXT_DAY"):

@@ -148,13 +148,18 @@ class OperandParser(Cursor):
 
     def bars_since(self) -> Any:
         if self.take("BARS_SINCE"):
-            item = self.condition()
+            item = self.grouped_item() if self.at("(") else self.condition()
             return BarsSince(item=item) if item is not None else None
         if self.take("BARS_SINCE_PRE") and self.take("("):
             item = self.condition()
             if item is not None and self.take(")") and self.take("BARS_SINCE_POST"):
                 return BarsSince(item=item)
         return None
+
+    def grouped_item(self) -> Any:
+        self.advance()
+        item = self.condition()
+        return item if item is not None and self.take(")") else None
 
     def lag_prefix(self) -> Any:
         bars = self.take_count()
@@ -177,15 +182,18 @@ class OperandParser(Cursor):
     def extreme_after_count(self, bars: int) -> Any:
         word = self.take("NEW_HIGH", "NEW_LOW", "HIGHEST", "LOWEST")
         if word is not None and word.key in _EXTREME_WORDS:
-            return _extreme(_EXTREME_WORDS[word.key], bars, PriceField(field="high"))
+            side = _EXTREME_WORDS[word.key]
+            return _extreme(side, bars, PriceField(field=side))  # type: ignore[arg-type]
         if word is not None:
-            item = self.price() or self.factor()
+            item = self.factor()
             high = word.key == "HIGHEST"
             return _extreme("high" if high else "low", bars, item) if item is not None else None
-        price = self.peek()
-        if price is not None and price.kind == "price" and price.key in ("high", "low"):
-            self.advance()
-            return _extreme(price.key, bars, PriceField(field=price.key))  # type: ignore[arg-type]
+        mark = self.pos
+        price = self.price()
+        is_extreme = price is not None and price.field in ("high", "low")
+        if is_extreme and price is not None and not self.at("HIGHEST", "LOWEST"):
+            return _extreme(price.field, bars, price)
+        self.pos = mark
         item = self.factor()
         word = self.take("HIGHEST", "LOWEST")
         if item is None or word is None:
@@ -194,7 +202,7 @@ class OperandParser(Cursor):
 
     def extreme_of_item(self) -> Any:
         word = self.advance()
-        item = self.price() or self.factor()
+        item = self.factor()
         if item is None:
             return None
         if not (self.take("OF", "WITHIN") or self.take_over()):

@@ -40,13 +40,12 @@ _CLOSE = PriceField(field="close")
 _AVERAGES = ("sma", "ema", "wma")
 _ZERO = Constant(value=0.0)
 _BETWEEN = "'between' read as strictly above the low and below the high"
-Handler = Callable[[Any], Any]
+Handler = Callable[[Any, Token], Any]
 
 
 class RelationParser(OperandParser):
     """Parse ``[value] relation`` and the colloquial concepts."""
 
-    word: Token
     _handlers: dict[str, Handler] | None = None
     _subject_note = ""
 
@@ -85,8 +84,7 @@ class RelationParser(OperandParser):
         handler = self.handlers().get(token.key) if token and token.kind == "word" else None
         if handler is None:
             return None
-        self.word = self.advance()
-        found = handler(left)
+        found = handler(left, self.advance())
         if found is None:
             return None
         return ForBars(bars=streak, item=found) if streak else found
@@ -132,49 +130,49 @@ class RelationParser(OperandParser):
             self.context.pair = (found.left, found.right)
         return found
 
-    def compare(self, left: Any) -> Any:
+    def compare(self, left: Any, word: Token) -> Any:
         right = self.value()
         if right is None:
             return None
         left = self.subject(left, right)
-        op = _COMPARE_OPS[self.word.key]
+        op = _COMPARE_OPS[word.key]
         return self.remember(Compare(op=op, left=left, right=right))
 
-    def cross(self, left: Any) -> Any:
-        above = self.word.key == "CROSS_ABOVE"
+    def cross(self, left: Any, word: Token) -> Any:
+        above = word.key == "CROSS_ABOVE"
         direction: Side = "above" if above else "below"
         right = self.value()
         if right is None and left is None and self.context.pair is not None:
-            return self.remember(self.pair_again(direction))
-        if right is None and any(w in self.word.text.casefold() for w in _BREAKOUT_TEXT):
+            return self.remember(self.pair_again(direction, word))
+        if right is None and any(w in word.text.casefold() for w in _BREAKOUT_TEXT):
             return self.remember(concepts.breakout(self.context, None, up=above))
         if right is None:
             return None
         left = self.subject(left, right)
         return self.remember(Cross(direction=direction, left=left, right=right))
 
-    def pair_again(self, direction: Side) -> Any:
+    def pair_again(self, direction: Side, word: Token) -> Any:
         first, second = self.context.pair or (_CLOSE, _CLOSE)
         found = Cross(direction=direction, left=first, right=second)
         lines = f"{concepts.label(first)} and {concepts.label(second)}"
-        return self.context.note(found, f"'{self.word.text}' alone: {lines} from before")
+        return self.context.note(found, f"'{word.text}' alone: {lines} from before")
 
-    def touch(self, left: Any) -> Any:
+    def touch(self, left: Any, word: Token) -> Any:
         right = self.value()
         if right is None:
             return None
         left = left if left is not None else _CLOSE
         return self.remember(concepts.touch(self.context, left, right))
 
-    def sign(self, left: Any) -> Any:
+    def sign(self, left: Any, word: Token) -> Any:
         left = self.subject(left)
-        key = self.word.key
+        key = word.key
         if key in ("TURN_POS", "TURN_NEG"):
             direction: Side = "above" if key == "TURN_POS" else "below"
             return self.remember(Cross(direction=direction, left=left, right=_ZERO))
         return self.remember(Compare(op=">" if key == "IS_POS" else "<", left=left, right=_ZERO))
 
-    def between(self, left: Any) -> Any:
+    def between(self, left: Any, word: Token) -> Any:
         left = self.subject(left)
         low = self.value()
         if low is None or self.take("AND", "TO") is None:
@@ -188,7 +186,7 @@ class RelationParser(OperandParser):
         )
         return self.context.note(found, _BETWEEN)
 
-    def zai(self, left: Any) -> Any:
+    def zai(self, left: Any, word: Token) -> Any:
         left = self.subject(left)
         first = self.value()
         if first is None:
@@ -209,7 +207,7 @@ class RelationParser(OperandParser):
         op: CompareOp = ">" if side.key == "ABOVE_SUF" else "<"
         return self.remember(Compare(op=op, left=left, right=first))
 
-    def back_to(self, left: Any) -> Any:
+    def back_to(self, left: Any, word: Token) -> Any:
         left = self.subject(left)
         right = self.value()
         if right is None:
@@ -219,20 +217,20 @@ class RelationParser(OperandParser):
         direction: Side = "below" if below else "above"
         return self.remember(Cross(direction=direction, left=left, right=right))
 
-    def makes(self, left: Any) -> Any:
+    def makes(self, left: Any, word: Token) -> Any:
         bars = self.take_count()
-        word = self.take("NEW_HIGH", "NEW_LOW")
-        if word is None:
+        extreme = self.take("NEW_HIGH", "NEW_LOW")
+        if extreme is None:
             return None
-        high = word.key == "NEW_HIGH"
+        high = extreme.key == "NEW_HIGH"
         return self.remember(concepts.new_extreme(self.context, left, bars, high=high))
 
-    def new_extreme(self, left: Any) -> Any:
-        high = self.word.key == "NEW_HIGH"
+    def new_extreme(self, left: Any, word: Token) -> Any:
+        high = word.key == "NEW_HIGH"
         return self.remember(concepts.new_extreme(self.context, left, None, high=high))
 
-    def golden(self, left: Any) -> Any:
-        above = self.word.key == "GOLDEN"
+    def golden(self, left: Any, word: Token) -> Any:
+        above = word.key == "GOLDEN"
         right = None
         if left is None and self.take("BETWEEN", "OF"):
             left = self.value()
@@ -241,36 +239,36 @@ class RelationParser(OperandParser):
             right = self.value()
         return self.remember(concepts.golden_cross(self.context, left, right, above=above))
 
-    def threshold(self, left: Any) -> Any:
+    def threshold(self, left: Any, word: Token) -> Any:
         subject = left if left is not None else self.context.subject
-        low = self.word.key == "OVERSOLD"
+        low = word.key == "OVERSOLD"
         return self.remember(concepts.threshold(self.context, subject, low=low))
 
-    def histogram(self, left: Any) -> Any:
-        key = self.word.key
+    def histogram(self, left: Any, word: Token) -> Any:
+        key = word.key
         subject = left if left is not None else self.context.subject
         crossing = key in ("RED_TO", "GREEN_TO")
         positive = key in ("RED_TO", "RED_BAR")
         found = concepts.macd_histogram(subject, crossing=crossing, positive=positive)
         return self.remember(found)
 
-    def day_move(self, left: Any) -> Any:
-        return self.remember(concepts.day_move(self.word.key, left))
+    def day_move(self, left: Any, word: Token) -> Any:
+        return self.remember(concepts.day_move(word.key, left))
 
-    def move(self, left: Any) -> Any:
+    def move(self, left: Any, word: Token) -> Any:
         token = self.peek()
         fraction = self.take_number(percent=True)
         if fraction is None or token is None:
-            return self.remember(concepts.day_move(self.word.key, left))
+            return self.remember(concepts.day_move(word.key, left))
         bars = None
         if self.take("OF", "WITHIN", "FOR"):
             self.skip("PREV")
             bars = self.take_count()
-        down = self.word.key == "LOSS"
+        down = word.key == "LOSS"
         found = concepts.percent_move(self.context, float(fraction / 100), bars, down=down)
         return self.remember(found)
 
-    def pullback(self, left: Any) -> Any:
+    def pullback(self, left: Any, word: Token) -> Any:
         token = self.peek()
         fraction = self.take_number(percent=True)
         if fraction is not None and token is not None:
@@ -279,8 +277,8 @@ class RelationParser(OperandParser):
         target = self.value()
         return self.remember(concepts.pullback(self.context, target, None))
 
-    def breakout(self, left: Any) -> Any:
-        up = self.word.key == "BREAKOUT"
+    def breakout(self, left: Any, word: Token) -> Any:
+        up = word.key == "BREAKOUT"
         if self.take("GT", "CROSS_ABOVE", "CROSS_BELOW", "LT", "OF"):
             right = self.value()
             if right is not None:
@@ -290,7 +288,7 @@ class RelationParser(OperandParser):
                 )
         return self.remember(concepts.breakout(self.context, None, up=up))
 
-    def volume_surge(self, left: Any) -> Any:
+    def volume_surge(self, left: Any, word: Token) -> Any:
         return self.remember(concepts.volume_surge(self.context))
 
     def counted_concept(self) -> Any:
