@@ -12,6 +12,7 @@ from rich.console import Console
 from vibetrading.cli.backtest import backtest
 from vibetrading.cli.data import data_app
 from vibetrading.cli.strategy import strategy_app
+from vibetrading.cli.sweep import sweep
 from vibetrading.cli.tour import tour
 from vibetrading.errors import (
     ConfigError,
@@ -35,6 +36,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(strategy_app, name="strategy")
 app.command("tour", help="A two-minute tour of the bundled real market data.")(tour)
 app.command("backtest")(backtest)
+app.command("sweep")(sweep)
 
 _EXIT_CODES: list[tuple[type[VibeTradingError], int]] = [
     (ConfigError, 2),
