@@ -239,12 +239,13 @@ class CrossoverGrid:
             name: _stack([frames[c][name].to_numpy() for c in self.codes], int(self.lengths.max()))
             for name in ("open", "high", "low", "close")
         }
-        self.averages = sk.moving_averages_nb(
-            self.prices["close"],
-            self.lengths,
-            np.array(self.windows, dtype=np.int64),
-            _KINDS[indicator],
-        )
+        with sk.limited_threads(len(self.codes) * len(self.windows)):
+            self.averages = sk.moving_averages_nb(
+                self.prices["close"],
+                self.lengths,
+                np.array(self.windows, dtype=np.int64),
+                _KINDS[indicator],
+            )
         self.indicator = indicator
 
     def run(
@@ -273,7 +274,24 @@ class CrossoverGrid:
         width = self.prices["close"].shape[1]
         returns = np.zeros((len(column_symbol), width) if keep_returns else (1, 0))
         ends = self.lengths if stop is None else np.minimum(self.lengths, stop)
-        metrics = sk.sweep_crossover_nb(
+        with sk.limited_threads(len(column_symbol)):
+            metrics = self._simulate(
+                settings, column_symbol, fast, slow, chosen, start, ends, returns
+            )
+        return metrics, column_symbol, returns if keep_returns else None
+
+    def _simulate(
+        self,
+        settings: SweepSettings,
+        column_symbol: IntArray,
+        fast: IntArray,
+        slow: IntArray,
+        chosen: IntArray,
+        start: int,
+        ends: IntArray,
+        returns: FloatArray,
+    ) -> FloatArray:
+        return sk.sweep_crossover_nb(
             self.prices["open"],
             self.prices["high"],
             self.prices["low"],
@@ -291,7 +309,6 @@ class CrossoverGrid:
             float(settings.periods_per_year),
             returns,
         )
-        return metrics, column_symbol, returns if keep_returns else None
 
     def notes(self) -> tuple[str, ...]:
         """Return what the sweep does not model for these symbols (T+1, price limits)."""
@@ -441,10 +458,12 @@ def sweep_spec(
         np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64)) for name in _OHLC
     )
     returns = np.zeros((k, n) if keep_returns else (1, 0))
-    metrics = sk.sweep_signals_nb(
-        open_, high, low, close, 0, n, entries, exits, _params(resolved, settings)[0], configs,
-        float(settings.size), settings.direction_sign, float(periods_per_year), returns,
-    )  # fmt: skip
+    with sk.limited_threads(k):
+        metrics = sk.sweep_signals_nb(
+            open_, high, low, close, 0, n, entries, exits, _params(resolved, settings)[0],
+            configs, float(settings.size), settings.direction_sign, float(periods_per_year),
+            returns,
+        )  # fmt: skip
     table = _table(
         [traded] * k, {p: [v[i] for v in combinations] for i, p in enumerate(paths)}, metrics
     )

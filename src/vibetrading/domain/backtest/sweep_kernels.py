@@ -22,7 +22,8 @@ use its ``C_*`` layout (``C_INIT_CASH``, ``C_SIZE_TYPE``, ``C_FILL_CLOSE``, ``C_
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 else:
     from numba import njit, prange
 
+from numba import get_num_threads, set_num_threads
+
 __all__ = [
     "EMA",
     "METRIC_NAMES",
@@ -72,6 +75,7 @@ __all__ = [
     "M_WIN_RATE",
     "N_METRICS",
     "SMA",
+    "limited_threads",
     "moving_average_nb",
     "moving_averages_nb",
     "sweep_crossover_nb",
@@ -124,6 +128,21 @@ _T_GROSS_LOSS = 3
 _DRAWDOWN_SLACK = 1e-12  # relative margin of the multiply-first new-worst-drawdown test
 
 
+@contextmanager
+def limited_threads(jobs: int) -> Iterator[None]:
+    """Run the parallel kernels inside on at most `jobs` threads, then restore the count.
+
+    A thread without a job still joins the kernel's final barrier: on a busy machine one
+    column on two threads takes twice as long as on one.
+    """
+    threads = get_num_threads()
+    set_num_threads(max(1, min(threads, jobs)))
+    try:
+        yield
+    finally:
+        set_num_threads(threads)
+
+
 @njit(cache=True)
 def moving_average_nb(close: FloatArray, window: int, kind: int) -> FloatArray:
     """Return the `window`-bar moving average of `close` as TA-Lib computes it, bit for bit.
@@ -133,11 +152,19 @@ def moving_average_nb(close: FloatArray, window: int, kind: int) -> FloatArray:
     `window` values, then prev + (x - prev) * 2 / (window + 1). The first window - 1 values
     are NaN; a series shorter than `window` is all NaN.
     """
+    out = np.empty(close.shape[0])
+    _moving_average_into_nb(close, window, kind, out)
+    return out
+
+
+@njit(cache=True)
+def _moving_average_into_nb(close: FloatArray, window: int, kind: int, out: FloatArray) -> None:
     n = close.shape[0]
-    out = np.empty(n)
-    out[:] = np.nan
+    warmup = window - 1 if 1 <= window <= n else n  # bars without a value: NaN
+    for i in range(warmup):
+        out[i] = np.nan
     if window < 1 or n < window:
-        return out
+        return
     if kind == SMA:
         total = 0.0
         for i in range(window - 1):
@@ -146,7 +173,7 @@ def moving_average_nb(close: FloatArray, window: int, kind: int) -> FloatArray:
             total += close[i]
             out[i] = total / window
             total -= close[i - window + 1]
-        return out
+        return
     k = 2.0 / (window + 1.0)
     total = 0.0
     for i in range(window):
@@ -156,7 +183,6 @@ def moving_average_nb(close: FloatArray, window: int, kind: int) -> FloatArray:
     for i in range(window, n):
         previous = ((close[i] - previous) * k) + previous
         out[i] = previous
-    return out
 
 
 @njit(cache=True, parallel=True)
@@ -175,8 +201,10 @@ def moving_averages_nb(
         j = job // w
         v = job % w
         length = lengths[j]
-        out[j, v, length:] = np.nan
-        out[j, v, :length] = moving_average_nb(close[j, :length], windows[v], kind)
+        row = out[j, v]
+        for i in range(length, n):
+            row[i] = np.nan
+        _moving_average_into_nb(close[j, :length], windows[v], kind, row[:length])
     return out
 
 
