@@ -167,27 +167,7 @@ def run_signals(
     _convert_currencies(book, fx, base_currency)
     ppy = periods_per_year or _periods_per_year(book.index, book.symbols[0].rules.annualisation)
     sizes = _entry_sizes(book, options, ppy)
-    open_, high, low, close, volume = book.price_arrays()
-    long_entries, long_exits, short_entries_, short_exits_ = book.signal_arrays()
-    equity, cash_values, positions, orders, trades = nb.simulate_nb(
-        open_,
-        high,
-        low,
-        close,
-        volume,
-        book.has_bar,
-        book.sessions(),
-        book.limit_refs(),
-        long_entries,
-        long_exits,
-        short_entries_,
-        short_exits_,
-        sizes,
-        _params(book.symbols, options),
-        options.config(),
-        2 * book.entry_count() + 16,
-        book.entry_count() + 8,
-    )
+    equity, cash_values, positions, orders, trades = _simulate(book, options, sizes)
     settings = options.settings(book, ppy)
     return BacktestResult(
         equity=pd.Series(equity, index=book.index, name="equity", copy=False),
@@ -199,6 +179,40 @@ def run_signals(
         symbols=book.codes,
         benchmark=_check_benchmark(benchmark),
     )
+
+
+def _simulate(book: _Book, options: _Options, sizes: FloatArray) -> tuple[FloatArray, ...]:
+    m = len(book.codes)
+    orders, trades = 2 * book.entry_count() + 5 * m + 8, book.entry_count() + 4 * m + 8
+    if options.max_volume_share is not None:  # split orders: a guess, raised when too small
+        orders, trades = 4 * orders, 2 * trades
+    open_, high, low, close, volume = book.price_arrays()
+    long_entries, long_exits, short_entries, short_exits = book.signal_arrays()
+    sessions, limit_refs = book.sessions(), book.limit_refs()
+    params, config = _params(book.symbols, options), options.config()
+    while True:
+        *out, is_complete = nb.simulate_nb(
+            open_,
+            high,
+            low,
+            close,
+            volume,
+            book.has_bar,
+            sessions,
+            limit_refs,
+            long_entries,
+            long_exits,
+            short_entries,
+            short_exits,
+            sizes,
+            params,
+            config,
+            orders,
+            trades,
+        )
+        if is_complete:
+            return tuple(out)
+        orders, trades = 4 * orders, 4 * trades
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ _PE_QTY = 25  # units still to fill, NaN until the order is sized at its first f
 _LAST_BAR = 26  # global index of the symbol's latest bar
 _N_STATE = 27
 
-# Cash and record counts.
+# The account: the last row of the state holds the cash and the record counts.
 _CASH = 0
 _N_ORDERS = 1
 _N_TRADES = 2
@@ -245,11 +245,9 @@ _N_TRADES = 2
 # more specialisation of the callee (seconds of first-call time).
 _AS_ENTRY: Any = np.int64(REASON_ENTRY)
 _AS_MARKET: Any = np.int64(MARKET)
-_AS_BUY: Any = np.bool_(True)
 _AT_CLOSE: Any = np.bool_(False)
 
 _QTY_EPS = 1e-9  # relative tolerance when comparing quantities to lot multiples
-_CASH_TOL = 1e-9  # relative tolerance of the cash check (float rounding of the sizing)
 
 
 @njit(cache=True)
@@ -288,29 +286,21 @@ def order_cost_nb(notional: float, quantity: float, is_buy: bool, params: FloatA
 def affordable_quantity_nb(cash: float, price: float, params: FloatArray, lot: float) -> float:
     """Return the most units, in whole `lot`s, that `cash` buys at `price` with all costs.
 
-    Guarantees ``quantity * price + order_cost_nb(...) <= cash`` up to float rounding
-    (1e-9 relative); 0 when not even one lot is affordable.
+    Both parts of the commission, max(rate part, minimum), must be affordable, which makes
+    the answer exact: ``quantity * price + order_cost_nb(...) <= cash`` up to float
+    rounding (the fill clamps a cash of -1e-9 relative to 0); 0 when no lot is affordable.
     """
     if not (cash > 0.0 and price > 0.0):
         return 0.0
     other = params[P_STAMP_DUTY_BUY] + params[P_LEVY]
     rate = params[P_COMMISSION_RATE] + other
     per_unit = params[P_COMMISSION_PER_UNIT]
-    # Commission is max(rate part, minimum): both the rate and the minimum must be affordable.
     if per_unit == 0.0:
         by_rate = cash / (1.0 + rate) / price  # the order of operations of vectorbt's buy_nb
     else:
         by_rate = cash / (price * (1.0 + rate) + per_unit)
     by_minimum = (cash - params[P_COMMISSION_MIN]) / (1.0 + other) / price
-    quantity = float(np.floor(min(by_rate, by_minimum) / lot) * lot)
-    while quantity > 0.0:
-        notional = quantity * price
-        if notional + order_cost_nb(notional, quantity, _AS_BUY, params) <= cash * (
-            1.0 + _CASH_TOL
-        ):
-            break
-        quantity -= lot
-    return max(quantity, 0.0)
+    return max(float(np.floor(min(by_rate, by_minimum) / lot) * lot), 0.0)
 
 
 @njit(cache=True)
@@ -449,25 +439,25 @@ def stop_exit_nb(
 
 
 @njit(cache=True)
-def _equity_nb(acct: FloatArray, st: FloatArray) -> float:
-    value: float = acct[_CASH]
-    for j in range(st.shape[0]):
+def _equity_nb(st: FloatArray) -> float:
+    value: float = st[-1, _CASH]
+    for j in range(st.shape[0] - 1):
         if st[j, _POS] != 0.0:
             value += st[j, _POS] * st[j, _MARK]
     return value
 
 
 @njit(cache=True)
-def _volume_cap_nb(config: FloatArray, volume: float, used: float, lot: float) -> float:
-    share = config[C_MAX_VOLUME_SHARE]
+def _volume_cap_nb(rules: FloatArray, volume: float, used: float, lot: float) -> float:
+    share = rules[-1, C_MAX_VOLUME_SHARE]
     if np.isnan(share):
         return np.inf
     return round_quantity_nb(share * volume - used, lot)
 
 
 @njit(cache=True)
-def _close_trade_nb(st: FloatArray, trades: FloatArray, acct: FloatArray, i: int, j: int) -> None:
-    k = int(acct[_N_TRADES])
+def _close_trade_nb(st: FloatArray, trades: FloatArray, i: int, j: int) -> None:
+    k = int(st[-1, _N_TRADES])
     direction = st[j, _DIR]
     entry_value = st[j, _ENTRY_VALUE]
     exit_value = st[j, _EXIT_VALUE]
@@ -485,7 +475,7 @@ def _close_trade_nb(st: FloatArray, trades: FloatArray, acct: FloatArray, i: int
     trades[k, T_BARS_HELD] = st[j, _COUNT] - st[j, _ENTRY_COUNT]
     trades[k, T_REASON] = st[j, _EXIT_REASON]
     trades[k, T_FEES] = fees
-    acct[_N_TRADES] = k + 1
+    st[-1, _N_TRADES] = k + 1
     for field in range(_DIR, _PX_REASON + 1):
         st[j, field] = 0.0
     st[j, _EXIT_REASON] = np.nan
@@ -495,7 +485,7 @@ def _close_trade_nb(st: FloatArray, trades: FloatArray, acct: FloatArray, i: int
 @njit(cache=True)
 def _record_order_nb(
     orders: FloatArray,
-    acct: FloatArray,
+    st: FloatArray,
     i: int,
     j: int,
     side: int,
@@ -505,7 +495,7 @@ def _record_order_nb(
     reason: int,
     order_type: int,
 ) -> None:
-    k = int(acct[_N_ORDERS])
+    k = int(st[-1, _N_ORDERS])
     orders[k, O_BAR] = i
     orders[k, O_SYMBOL] = j
     orders[k, O_SIDE] = side
@@ -514,14 +504,13 @@ def _record_order_nb(
     orders[k, O_FEES] = cost
     orders[k, O_REASON] = reason
     orders[k, O_ORDER_TYPE] = order_type
-    acct[_N_ORDERS] = k + 1
+    st[-1, _N_ORDERS] = k + 1
 
 
 @njit(cache=True)
 def _fill_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -533,10 +522,10 @@ def _fill_nb(
     order_type: int,
 ) -> None:
     notional = qty * price
-    cost = order_cost_nb(notional, qty, side > 0, params[j])
-    cash = acct[_CASH] - side * notional - cost
-    acct[_CASH] = cash if cash > 0.0 else 0.0  # within _CASH_TOL of zero
-    _record_order_nb(orders, acct, i, j, side, qty, price, cost, reason, order_type)
+    cost = order_cost_nb(notional, qty, side > 0, rules[j])
+    cash = st[-1, _CASH] - side * notional - cost
+    st[-1, _CASH] = cash if cash > 0.0 else 0.0  # a float-rounding residue of the sizing
+    _record_order_nb(orders, st, i, j, side, qty, price, cost, reason, order_type)
     st[j, _VOL_USED] += qty
     if st[j, _DIR] == 0.0 or st[j, _DIR] == side:  # opening (never adds to a trade's exits)
         if st[j, _DIR] == 0.0:
@@ -548,7 +537,7 @@ def _fill_nb(
         st[j, _ENTRY_VALUE] += notional
         st[j, _ENTRY_QTY] += qty
         st[j, _ENTRY_FEES] += cost
-        if params[j, P_T_PLUS] > 0.0:
+        if rules[j, P_T_PLUS] > 0.0:
             st[j, _LOCKED] += qty
         return
     remaining = st[j, _POS] + side * qty
@@ -559,7 +548,7 @@ def _fill_nb(
     if np.isnan(st[j, _EXIT_REASON]):
         st[j, _EXIT_REASON] = reason
     if st[j, _POS] == 0.0:
-        _close_trade_nb(st, trades, acct, i, j)
+        _close_trade_nb(st, trades, i, j)
 
 
 @njit(cache=True)
@@ -571,9 +560,7 @@ def _cancel_entry_nb(st: FloatArray, j: int) -> None:
 @njit(cache=True)
 def _exit_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -587,16 +574,16 @@ def _exit_nb(
     position = st[j, _POS]  # never 0: exits are sent for open positions only
     side = -1 if position > 0.0 else 1
     direction = -side
-    p = params[j]
+    p = rules[j]
     qty = abs(position) - st[j, _LOCKED]  # T+1: units opened this session wait
     lot = p[P_SELL_LOT] if side < 0 else p[P_LOT]
-    cap = _volume_cap_nb(config, volume, st[j, _VOL_USED], lot)
+    cap = _volume_cap_nb(rules, volume, st[j, _VOL_USED], lot)
     qty = min(qty, cap)
     if is_price_limited_nb(side, raw_price, reference, p[P_PRICE_LIMIT], p[P_TICK]):
         qty = 0.0
     if qty > 0.0:
         price = slip_price_nb(raw_price, side, p[P_SLIPPAGE])
-        _fill_nb(st, acct, params, orders, trades, i, j, side, qty, price, reason, order_type)
+        _fill_nb(st, rules, orders, trades, i, j, side, qty, price, reason, order_type)
     if st[j, _POS] != 0.0:  # the rest is pending for the next bar's open
         if st[j, _PX] == 0.0:
             st[j, _PX] = 1.0
@@ -610,9 +597,7 @@ def _exit_nb(
 @njit(cache=True)
 def _enter_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -623,19 +608,17 @@ def _enter_nb(
     reference: float,
 ) -> None:
     side = int(st[j, _PE])
-    p = params[j]
+    p = rules[j]
     if is_price_limited_nb(side, raw_price, reference, p[P_PRICE_LIMIT], p[P_TICK]):
         return  # stays pending
     price = slip_price_nb(raw_price, side, p[P_SLIPPAGE])
     lot = p[P_LOT]
     if np.isnan(st[j, _PE_QTY]):  # sized at the first fill, at the fill price
-        size_type = int(config[C_SIZE_TYPE])
-        st[j, _PE_QTY] = target_quantity_nb(
-            size_type, st[j, _PE_SIZE], price, _equity_nb(acct, st), lot
-        )
-    qty = min(st[j, _PE_QTY], _volume_cap_nb(config, volume, st[j, _VOL_USED], lot))
+        size_type = int(rules[-1, C_SIZE_TYPE])
+        st[j, _PE_QTY] = target_quantity_nb(size_type, st[j, _PE_SIZE], price, _equity_nb(st), lot)
+    qty = min(st[j, _PE_QTY], _volume_cap_nb(rules, volume, st[j, _VOL_USED], lot))
     if side > 0:
-        affordable = affordable_quantity_nb(acct[_CASH], price, p, lot)
+        affordable = affordable_quantity_nb(st[-1, _CASH], price, p, lot)
         if affordable < qty:  # cash, not volume, limits the order: drop the rest
             qty = affordable
             st[j, _PE_QTY] = affordable
@@ -646,7 +629,7 @@ def _enter_nb(
         return
     is_first = st[j, _DIR] == 0.0
     order_type = int(st[j, _PE_TYPE])
-    _fill_nb(st, acct, params, orders, trades, i, j, side, qty, price, _AS_ENTRY, order_type)
+    _fill_nb(st, rules, orders, trades, i, j, side, qty, price, _AS_ENTRY, order_type)
     if is_first:
         st[j, _LIVE] = 1.0 if at_open else 0.0
     left = st[j, _PE_QTY] - qty
@@ -656,21 +639,19 @@ def _enter_nb(
 
 
 @njit(cache=True)
-def _stop_levels_nb(st: FloatArray, config: FloatArray, j: int) -> tuple[float, float, float]:
+def _stop_levels_nb(st: FloatArray, rules: FloatArray, j: int) -> tuple[float, float, float]:
     direction = st[j, _DIR]
     entry = st[j, _ENTRY_VALUE] / st[j, _ENTRY_QTY]
-    stop = entry * (1.0 - direction * config[C_STOP_LOSS])
-    target = entry * (1.0 + direction * config[C_TAKE_PROFIT])
-    trailing = st[j, _PEAK] * (1.0 - direction * config[C_TRAILING_STOP])
+    stop = entry * (1.0 - direction * rules[-1, C_STOP_LOSS])
+    target = entry * (1.0 + direction * rules[-1, C_TAKE_PROFIT])
+    trailing = st[j, _PEAK] * (1.0 - direction * rules[-1, C_TRAILING_STOP])
     return stop, target, trailing
 
 
 @njit(cache=True)
 def _stops_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -681,13 +662,13 @@ def _stops_nb(
     volume: float,
     reference: float,
 ) -> None:
-    stop, target, trailing = _stop_levels_nb(st, config, j)
+    stop, target, trailing = _stop_levels_nb(st, rules, j)
     direction = int(st[j, _DIR])
     price, reason = stop_exit_nb(direction, open_, high, low, stop, target, trailing)
     if reason >= 0:
         order_type = LIMIT if reason == REASON_TAKE_PROFIT else STOP
         _exit_nb(
-            st, acct, params, config, orders, trades, i, j, price, reason, order_type, volume,
+            st, rules, orders, trades, i, j, price, reason, order_type, volume,
             reference,
         )  # fmt: skip
     elif direction > 0:
@@ -697,20 +678,18 @@ def _stops_nb(
 
 
 @njit(cache=True)
-def _has_stops_nb(config: FloatArray) -> bool:
+def _has_stops_nb(rules: FloatArray) -> bool:
     return not (
-        np.isnan(config[C_STOP_LOSS])
-        and np.isnan(config[C_TAKE_PROFIT])
-        and np.isnan(config[C_TRAILING_STOP])
+        np.isnan(rules[-1, C_STOP_LOSS])
+        and np.isnan(rules[-1, C_TAKE_PROFIT])
+        and np.isnan(rules[-1, C_TRAILING_STOP])
     )
 
 
 @njit(cache=True)
 def _pending_exit_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -723,8 +702,8 @@ def _pending_exit_nb(
 ) -> None:
     reason = int(st[j, _PX_REASON])
     is_signal = reason in (REASON_SIGNAL, REASON_MAX_HOLDING)
-    if is_signal and config[C_STOPS_FIRST] > 0.0 and _has_stops_nb(config):
-        stop, target, trailing = _stop_levels_nb(st, config, j)
+    if is_signal and rules[-1, C_STOPS_FIRST] > 0.0 and _has_stops_nb(rules):
+        stop, target, trailing = _stop_levels_nb(st, rules, j)
         price, stop_reason = stop_exit_nb(
             int(st[j, _DIR]), open_, high, low, stop, target, trailing
         )
@@ -732,21 +711,17 @@ def _pending_exit_nb(
             st[j, _PX] = 0.0
             order_type = LIMIT if stop_reason == REASON_TAKE_PROFIT else STOP
             _exit_nb(
-                st, acct, params, config, orders, trades, i, j, price, stop_reason, order_type,
+                st, rules, orders, trades, i, j, price, stop_reason, order_type,
                 volume, reference,
             )  # fmt: skip
             return
-    _exit_nb(
-        st, acct, params, config, orders, trades, i, j, open_, reason, _AS_MARKET, volume, reference
-    )
+    _exit_nb(st, rules, orders, trades, i, j, open_, reason, _AS_MARKET, volume, reference)
 
 
 @njit(cache=True)
 def _pending_entry_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -765,7 +740,7 @@ def _pending_entry_nb(
         if order_type == STOP_LIMIT and stop_triggered_nb(side, stop, high, low):
             st[j, _PE_TYPE] = LIMIT
         return
-    _enter_nb(st, acct, params, config, orders, trades, i, j, raw, raw == open_, volume, reference)
+    _enter_nb(st, rules, orders, trades, i, j, raw, raw == open_, volume, reference)
 
 
 @njit(cache=True)
@@ -780,20 +755,18 @@ def _resolve_signals_nb(le: bool, lx: bool, se: bool, sx: bool) -> tuple[bool, b
 
 
 @njit(cache=True)
-def _is_held_too_long_nb(st: FloatArray, config: FloatArray, j: int) -> bool:
-    limit = config[C_MAX_HOLDING]
+def _is_held_too_long_nb(st: FloatArray, rules: FloatArray, j: int) -> bool:
+    limit = rules[-1, C_MAX_HOLDING]
     if np.isnan(limit) or st[j, _POS] == 0.0:
         return False
-    held_at_fill = st[j, _COUNT] - st[j, _ENTRY_COUNT] + (0.0 if config[C_FILL_CLOSE] else 1.0)
+    held_at_fill = st[j, _COUNT] - st[j, _ENTRY_COUNT] + (0.0 if rules[-1, C_FILL_CLOSE] else 1.0)
     return bool(held_at_fill >= limit)
 
 
 @njit(cache=True)
 def _signal_exit_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -813,12 +786,12 @@ def _signal_exit_nb(
     if wants_close:
         _cancel_entry_nb(st, j)
         reason = REASON_SIGNAL
-    elif _is_held_too_long_nb(st, config, j):
+    elif _is_held_too_long_nb(st, rules, j):
         reason = REASON_MAX_HOLDING
     if reason >= 0 and st[j, _POS] != 0.0 and st[j, _PX] == 0.0:
-        if config[C_FILL_CLOSE] > 0.0:
+        if rules[-1, C_FILL_CLOSE] > 0.0:
             _exit_nb(
-                st, acct, params, config, orders, trades, i, j, close, reason, _AS_MARKET, volume,
+                st, rules, orders, trades, i, j, close, reason, _AS_MARKET, volume,
                 reference,
             )  # fmt: skip
         else:
@@ -832,9 +805,7 @@ def _signal_exit_nb(
 @njit(cache=True)
 def _signal_entry_nb(
     st: FloatArray,
-    acct: FloatArray,
-    params: FloatArray,
-    config: FloatArray,
+    rules: FloatArray,
     orders: FloatArray,
     trades: FloatArray,
     i: int,
@@ -847,11 +818,11 @@ def _signal_entry_nb(
 ) -> None:
     if not size > 0.0 or st[j, _PE] != 0.0:
         return
-    order_type = int(config[C_ORDER_TYPE])
-    stop = close * (1.0 + side * config[C_STOP_OFFSET])
-    limit = close * (1.0 - side * config[C_LIMIT_OFFSET])
+    order_type = int(rules[-1, C_ORDER_TYPE])
+    stop = close * (1.0 + side * rules[-1, C_STOP_OFFSET])
+    limit = close * (1.0 - side * rules[-1, C_LIMIT_OFFSET])
     if order_type == STOP_LIMIT:  # the limit sits `limit_offset` beyond the stop
-        limit = stop * (1.0 + side * config[C_LIMIT_OFFSET])
+        limit = stop * (1.0 + side * rules[-1, C_LIMIT_OFFSET])
     st[j, _PE] = side
     st[j, _PE_TYPE] = order_type
     st[j, _PE_LIMIT] = limit
@@ -859,15 +830,13 @@ def _signal_entry_nb(
     st[j, _PE_SIZE] = size
     st[j, _PE_QTY] = np.nan
     is_flat = st[j, _POS] == 0.0 and st[j, _PX] == 0.0
-    if config[C_FILL_CLOSE] > 0.0 and order_type == MARKET and is_flat:
-        _enter_nb(
-            st, acct, params, config, orders, trades, i, j, close, _AT_CLOSE, volume, reference
-        )
+    if rules[-1, C_FILL_CLOSE] > 0.0 and order_type == MARKET and is_flat:
+        _enter_nb(st, rules, orders, trades, i, j, close, _AT_CLOSE, volume, reference)
 
 
 @njit(cache=True)
-def _finish_nb(st: FloatArray, acct: FloatArray, trades: FloatArray) -> None:
-    for j in range(st.shape[0]):
+def _finish_nb(st: FloatArray, trades: FloatArray) -> None:
+    for j in range(st.shape[0] - 1):
         position = st[j, _POS]
         if position == 0.0:
             continue
@@ -876,13 +845,13 @@ def _finish_nb(st: FloatArray, acct: FloatArray, trades: FloatArray) -> None:
         st[j, _EXIT_QTY] += abs(position)
         if np.isnan(st[j, _EXIT_REASON]):
             st[j, _EXIT_REASON] = REASON_END
-        _close_trade_nb(st, trades, acct, int(st[j, _LAST_BAR]), j)
+        _close_trade_nb(st, trades, int(st[j, _LAST_BAR]), j)
 
 
 @njit(cache=True)
-def _copy_records_nb(records: FloatArray, rows: int, capacity: int) -> FloatArray:
-    # Explicit loops: numba's slice assignment and np.full cost seconds of compilation.
-    out = np.empty((capacity, records.shape[1]))
+def _head_nb(records: FloatArray, rows: int) -> FloatArray:
+    # Explicit loops: numba's slice copies cost seconds of compilation.
+    out = np.empty((rows, records.shape[1]))
     for r in range(rows):
         for c in range(records.shape[1]):
             out[r, c] = records[r, c]
@@ -890,8 +859,22 @@ def _copy_records_nb(records: FloatArray, rows: int, capacity: int) -> FloatArra
 
 
 @njit(cache=True)
-def _new_state_nb(m: int) -> FloatArray:
-    st = np.zeros((m, _N_STATE))
+def _rules_nb(params: FloatArray, config: FloatArray) -> FloatArray:
+    # The symbols' rules, then the run options as the last row: one array for the helpers.
+    m = params.shape[0]
+    rules = np.full((m + 1, max(N_PARAMS, N_CONFIG)), np.nan)
+    for j in range(m):
+        for c in range(N_PARAMS):
+            rules[j, c] = params[j, c]
+    for c in range(N_CONFIG):
+        rules[m, c] = config[c]
+    return rules
+
+
+@njit(cache=True)
+def _new_state_nb(m: int, cash: float) -> FloatArray:
+    st = np.zeros((m + 1, _N_STATE))  # one row per symbol, then the account
+    st[m, _CASH] = cash
     for j in range(m):
         st[j, _MARK] = np.nan
         st[j, _SESSION] = -(2.0**62)
@@ -920,7 +903,7 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
     config: FloatArray,
     order_capacity: int,
     trade_capacity: int,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, bool]:
     """Simulate signal trading of m symbols over n bars sharing one cash account.
 
     Every 2-D input is (n, m) and C-ordered: float64 prices and volume, bool `has_bar` (False
@@ -929,35 +912,38 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
     close, for price limits), four bool signal arrays and the float64 entry `size` known at
     each close (NaN or <= 0: no entry). `has_bar`, `session`, `limit_ref` and `size` may
     have a single row, which then holds for every bar. `params` is (m, N_PARAMS), `config`
-    (N_CONFIG,). Capacities are first guesses of the record counts; the records grow as
-    needed.
+    (N_CONFIG,).
 
     Each bar, in this order: (1) pending exits, then pending entries, fill at the open;
     (2) stops and targets are checked against the bar's range; (3) signals at the close
     create the next orders (or fill at the close). Returns (equity (n,), cash (n,),
-    positions (n, m), orders (k, N_ORDER_FIELDS), trades (t, N_TRADE_FIELDS)). A position
-    still open after the last bar is closed at its last close, without costs, with reason
-    "end".
+    positions (n, m), orders (k, N_ORDER_FIELDS), trades (t, N_TRADE_FIELDS), is_complete).
+    A position still open after the last bar is closed at its last close, without costs,
+    with reason "end".
+
+    The record arrays hold `order_capacity` fills and `trade_capacity` trades. Each entry
+    signal makes at most two fills and one trade, unless ``C_MAX_VOLUME_SHARE`` splits
+    orders; a bar may add 5 fills and 4 trades per symbol. When a bar could overflow the
+    records the run stops with is_complete False: call again with larger capacities.
     """
     # Quiet bars (no pending order, no signal, no position to watch) are the common case:
-    # their checks stay inline, and helpers that take the state arrays run only on events.
+    # their checks stay inline, and the helpers, which take the state arrays, run on events
+    # only. The record arrays are never reassigned inside the loop: a reassigned array costs
+    # reference counting on every bar.
     n, m = close.shape
-    st = _new_state_nb(m)
-    acct = np.zeros(3)
-    acct[_CASH] = config[C_INIT_CASH]
-    orders = np.empty((max(order_capacity, 8), N_ORDER_FIELDS))
-    trades = np.empty((max(trade_capacity, 8), N_TRADE_FIELDS))
+    st = _new_state_nb(m, config[C_INIT_CASH])
+    rules = _rules_nb(params, config)
+    orders = np.empty((max(order_capacity, 5 * m), N_ORDER_FIELDS))
+    trades = np.empty((max(trade_capacity, 4 * m), N_TRADE_FIELDS))
     equity = np.empty(n)
     cash = np.empty(n)
     positions = np.empty((n, m))
     new_side = np.zeros(m, dtype=np.int64)
-    has_stops = _has_stops_nb(config)
+    has_stops = _has_stops_nb(rules)
     has_max_holding = not np.isnan(config[C_MAX_HOLDING])
     for i in range(n):
-        if acct[_N_ORDERS] + 5 * m > orders.shape[0]:  # at most 5 fills a bar per symbol
-            orders = _copy_records_nb(orders, int(acct[_N_ORDERS]), 2 * orders.shape[0] + 5 * m)
-        if acct[_N_TRADES] + 4 * m > trades.shape[0]:
-            trades = _copy_records_nb(trades, int(acct[_N_TRADES]), 2 * trades.shape[0] + 4 * m)
+        if st[m, _N_ORDERS] + 5 * m > orders.shape[0] or st[m, _N_TRADES] + 4 * m > trades.shape[0]:
+            return equity, cash, positions, _head_nb(orders, 0), _head_nb(trades, 0), False
         # Arrays of one row hold the same values for every bar.
         hb = i if has_bar.shape[0] > 1 else 0
         si = i if session.shape[0] > 1 else 0
@@ -975,8 +961,8 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
                 st[j, _LOCKED] = 0.0
             if st[j, _PX] > 0.0:  # (1) exits pending from the previous close, at the open
                 _pending_exit_nb(
-                    st, acct, params, config, orders, trades, i, j, open_[i, j], high[i, j],
-                    low[i, j], volume[i, j], limit_ref[ri, j],
+                    st, rules, orders, trades, i, j, open_[i, j], high[i, j], low[i, j],
+                    volume[i, j], limit_ref[ri, j],
                 )  # fmt: skip
         for j in range(m):  # ... then entries, with the cash the exits freed
             pending = st[j, _PE]
@@ -984,15 +970,15 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
                 continue
             if st[j, _DIR] == 0.0 or st[j, _DIR] == pending:
                 _pending_entry_nb(
-                    st, acct, params, config, orders, trades, i, j, open_[i, j], high[i, j],
-                    low[i, j], volume[i, j], limit_ref[ri, j],
+                    st, rules, orders, trades, i, j, open_[i, j], high[i, j], low[i, j],
+                    volume[i, j], limit_ref[ri, j],
                 )  # fmt: skip
         if has_stops:
             for j in range(m):  # (2) stops and targets against the bar's range
                 if has_bar[hb, j] and st[j, _LIVE] > 0.0 and st[j, _PX] == 0.0:
                     _stops_nb(
-                        st, acct, params, config, orders, trades, i, j, open_[i, j], high[i, j],
-                        low[i, j], volume[i, j], limit_ref[ri, j],
+                        st, rules, orders, trades, i, j, open_[i, j], high[i, j], low[i, j],
+                        volume[i, j], limit_ref[ri, j],
                     )  # fmt: skip
         for j in range(m):
             if has_bar[hb, j]:
@@ -1005,16 +991,16 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
             se, sx = short_entries[i, j], short_exits[i, j]
             if le or lx or se or sx or (has_max_holding and st[j, _POS] != 0.0):
                 new_side[j] = _signal_exit_nb(
-                    st, acct, params, config, orders, trades, i, j, le, lx, se, sx,
-                    close[i, j], volume[i, j], limit_ref[ri, j],
+                    st, rules, orders, trades, i, j, le, lx, se, sx, close[i, j], volume[i, j],
+                    limit_ref[ri, j],
                 )  # fmt: skip
         for j in range(m):
             if new_side[j] != 0:
                 _signal_entry_nb(
-                    st, acct, params, config, orders, trades, i, j, new_side[j], size[zi, j],
-                    close[i, j], volume[i, j], limit_ref[ri, j],
+                    st, rules, orders, trades, i, j, new_side[j], size[zi, j], close[i, j],
+                    volume[i, j], limit_ref[ri, j],
                 )  # fmt: skip
-        value = acct[_CASH]
+        value = st[m, _CASH]
         for j in range(m):
             position = st[j, _POS]
             positions[i, j] = position
@@ -1022,8 +1008,7 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
                 value += position * st[j, _MARK]
             st[j, _LIVE] = 1.0 if position != 0.0 else 0.0  # stops watch positions held overnight
         equity[i] = value
-        cash[i] = acct[_CASH]
-    _finish_nb(st, acct, trades)
-    n_orders, n_trades = int(acct[_N_ORDERS]), int(acct[_N_TRADES])
-    orders = _copy_records_nb(orders, n_orders, n_orders)
-    return equity, cash, positions, orders, _copy_records_nb(trades, n_trades, n_trades)
+        cash[i] = st[m, _CASH]
+    _finish_nb(st, trades)
+    orders = _head_nb(orders, int(st[m, _N_ORDERS]))
+    return equity, cash, positions, orders, _head_nb(trades, int(st[m, _N_TRADES])), True

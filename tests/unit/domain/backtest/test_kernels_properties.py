@@ -358,9 +358,9 @@ SCENARIOS: dict[str, tuple[pd.DataFrame, list[int], list[int], dict[str, Any]]] 
         {"order_type": "stop_limit", "stop_offset": 0.02, "limit_offset": 0.01},
     ),
     "many-partial-fills": (
-        _rows([(10.0, 10.1, 9.9, 10.0, 100.0)] * 60),
-        [0, 30],
-        [20],
+        _rows([(10.0, 10.1, 9.9, 10.0, 100.0)] * 300),
+        [0, 250],
+        [120],
         {"max_volume_share": 0.1, "cash": 10_000.0},
     ),
 }
@@ -378,3 +378,117 @@ def test_simulate_nb_interpreted_matches_compiled_on_market_scenarios(scenario: 
 
     _assert_same_results(compiled, python)
     assert len(compiled.orders) > 0
+
+
+BUY, SELL = 1, -1
+BAR = (100.0, 104.0, 97.0)  # open, high, low
+
+
+@pytest.mark.parametrize(
+    ("order_type", "side", "limit", "stop", "expected"),
+    [
+        (nb.MARKET, BUY, np.nan, np.nan, 100.0),
+        (nb.LIMIT, BUY, 98.0, np.nan, 98.0),
+        (nb.LIMIT, BUY, 101.0, np.nan, 100.0),
+        (nb.LIMIT, BUY, 96.0, np.nan, np.nan),
+        (nb.LIMIT, SELL, 103.0, np.nan, 103.0),
+        (nb.LIMIT, SELL, 99.0, np.nan, 100.0),
+        (nb.STOP, BUY, np.nan, 102.0, 102.0),
+        (nb.STOP, BUY, np.nan, 99.0, 100.0),
+        (nb.STOP, BUY, np.nan, 105.0, np.nan),
+        (nb.STOP, SELL, np.nan, 98.0, 98.0),
+        (nb.STOP, SELL, np.nan, 101.0, 100.0),
+        (nb.STOP, SELL, np.nan, 96.0, np.nan),
+        (nb.STOP_LIMIT, BUY, 103.0, 102.0, 102.0),
+        (nb.STOP_LIMIT, BUY, 101.0, 102.0, np.nan),
+        (nb.STOP_LIMIT, BUY, 98.0, 99.0, 98.0),
+        (nb.STOP_LIMIT, SELL, 97.5, 98.0, 98.0),
+        (nb.STOP_LIMIT, SELL, 99.0, 98.0, np.nan),
+        (nb.STOP_LIMIT, SELL, 102.0, 101.0, 102.0),
+        (nb.STOP_LIMIT, SELL, 97.5, 96.0, np.nan),
+    ],
+    ids=[
+        "market",
+        "buy-limit-inside",
+        "buy-limit-above-open",
+        "buy-limit-missed",
+        "sell-limit-inside",
+        "sell-limit-below-open",
+        "buy-stop-inside",
+        "buy-stop-gap",
+        "buy-stop-missed",
+        "sell-stop-inside",
+        "sell-stop-gap",
+        "sell-stop-missed",
+        "buy-stop-limit-at-stop",
+        "buy-stop-limit-waits",
+        "buy-stop-limit-gap",
+        "sell-stop-limit-at-stop",
+        "sell-stop-limit-waits",
+        "sell-stop-limit-gap",
+        "sell-stop-limit-missed",
+    ],
+)
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "interpreted"])
+def test_fill_price_nb_follows_the_order_type_rules(
+    order_type: int, side: int, limit: float, stop: float, expected: float, compiled: bool
+) -> None:
+    kernel = nb.fill_price_nb if compiled else nb.fill_price_nb.py_func
+
+    price = kernel(order_type, side, limit, stop, *BAR)
+
+    np.testing.assert_equal(price, expected)
+
+
+@pytest.mark.parametrize(
+    ("direction", "bar", "levels", "expected"),
+    [
+        (1, (100.0, 104.0, 97.0), (95.0, 105.0, np.nan), (np.nan, -1)),
+        (1, (100.0, 104.0, 94.0), (95.0, 105.0, np.nan), (95.0, nb.REASON_STOP_LOSS)),
+        (1, (100.0, 106.0, 94.0), (95.0, 105.0, np.nan), (95.0, nb.REASON_STOP_LOSS)),
+        (1, (100.0, 106.0, 99.0), (95.0, 105.0, np.nan), (105.0, nb.REASON_TAKE_PROFIT)),
+        (1, (107.0, 108.0, 106.0), (95.0, 105.0, np.nan), (107.0, nb.REASON_TAKE_PROFIT)),
+        (1, (93.0, 94.0, 92.0), (95.0, 105.0, 96.0), (93.0, nb.REASON_TRAILING_STOP)),
+        (1, (100.0, 101.0, 95.5), (95.0, np.nan, 96.0), (96.0, nb.REASON_TRAILING_STOP)),
+        (-1, (100.0, 106.0, 99.0), (105.0, 95.0, np.nan), (105.0, nb.REASON_STOP_LOSS)),
+        (-1, (100.0, 101.0, 94.0), (105.0, 95.0, np.nan), (95.0, nb.REASON_TAKE_PROFIT)),
+        (-1, (93.0, 94.0, 92.0), (105.0, 95.0, np.nan), (93.0, nb.REASON_TAKE_PROFIT)),
+    ],
+    ids=[
+        "long-untouched",
+        "long-stop",
+        "long-stop-before-target",
+        "long-target",
+        "long-target-gap",
+        "long-trailing-gap",
+        "long-trailing-stricter",
+        "short-stop",
+        "short-target",
+        "short-target-gap",
+    ],
+)
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "interpreted"])
+def test_stop_exit_nb_reads_the_bar_conservatively(
+    direction: int,
+    bar: tuple[float, float, float],
+    levels: tuple[float, float, float],
+    expected: tuple[float, int],
+    compiled: bool,
+) -> None:
+    kernel = nb.stop_exit_nb if compiled else nb.stop_exit_nb.py_func
+
+    price, reason = kernel(direction, *bar, *levels)
+
+    np.testing.assert_equal((price, reason), expected)
+
+
+@pytest.mark.parametrize(
+    ("size_type", "size", "expected"),
+    [(nb.SIZE_PERCENT, 0.5, 500.0), (nb.SIZE_CASH, 2_550.0, 200.0), (nb.SIZE_QUANTITY, 345, 300.0)],
+    ids=["percent", "cash", "quantity"],
+)
+def test_target_quantity_nb_rounds_down_to_lots(
+    size_type: int, size: float, expected: float
+) -> None:
+    for kernel in (nb.target_quantity_nb, nb.target_quantity_nb.py_func):
+        assert kernel(size_type, size, 10.0, 10_000.0, 100.0) == expected
