@@ -123,7 +123,6 @@ def test_sweep_spec_without_two_moving_averages_raises_spec_error(bars_csv, tmp_
         run("--spec", str(path), "--fast", "5", "--slow", "50", "--data", bars_csv)
 
 
-@pytest.mark.slow
 def test_sweep_symbol_uses_bundled_real_data():
     result = run(
         "--crossover", "sma", "--fast", "10,20", "--slow", "50,100", "--symbol", "SPX",
