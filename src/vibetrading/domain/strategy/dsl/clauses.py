@@ -187,6 +187,9 @@ def _joined(first: list[Token], second: list[Token], key: str = "AND") -> list[T
     if only_next_day:
         anchor = first[0]
         return [second[0], _synthetic("(", anchor), *first, _synthetic(")", anchor)]
+    lead = next((t for t in second if t.kind != "fill"), None)
+    if lead is not None and lead.kind == "word" and lead.key in ("AND", "OR"):
+        return [*first, *second]
     return [*first, _synthetic(key, first[-1], kind="word"), *second]
 
 

@@ -23,6 +23,7 @@ class Context:
     errors: list[str] = field(default_factory=list)
     subject: Any = None
     pair: tuple[Any, Any] | None = None
+    last: tuple[Any, Any] | None = None
     lang: str = "en"
 
     notes: dict[int, tuple[Any, list[str]]] = field(default_factory=dict)

@@ -20,8 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from vibetrading.domain.strategy.dsl import concepts
+from vibetrading.domain.strategy.dsl.cursor import Context
 from vibetrading.domain.strategy.dsl.relations import RelationParser
-from vibetrading.domain.strategy.expr import AnyOf, ForBars, Lag, Not, WithinBars, all_of
+from vibetrading.domain.strategy.dsl.tokens import Token
+from vibetrading.domain.strategy.expr import AllOf, AnyOf, ForBars, Lag, Not, WithinBars, all_of
 
 __all__ = ["ConditionParser"]
 
@@ -31,6 +33,10 @@ _STREAK_WORDS = ("DOWN_DAY", "UP_DAY", "RED_CANDLE", "GREEN_CANDLE", "LOSS", "GA
 
 class ConditionParser(RelationParser):
     """Parse one condition from a token list (see the module docstring for the grammar)."""
+
+    def __init__(self, tokens: list[Token], context: Context) -> None:
+        super().__init__(tokens, context)
+        self.groups: dict[int, Any] = {}
 
     def condition(self) -> Any:
         """Parse a condition, or return None (position unchanged) when there is none."""
@@ -52,7 +58,7 @@ class ConditionParser(RelationParser):
 
     def conjunction(self) -> Any:
         first = self.unary()
-        items = [first] if first is not None else []
+        items = self.flat([first]) if first is not None else []
         while items:
             mark = self.pos
             if self.take("AND") is None:
@@ -61,8 +67,18 @@ class ConditionParser(RelationParser):
             if following is None:
                 self.pos = mark
                 break
-            items.append(following)
+            items += self.flat([following])
         return all_of(*items) if items else None
+
+    def flat(self, items: list[Any]) -> list[Any]:
+        # "between 30 and 70" makes an unbracketed AllOf: one conjunction, not a group
+        found: list[Any] = []
+        for item in items:
+            if isinstance(item, AllOf) and id(item) not in self.groups:
+                found.extend(item.items)
+            else:
+                found.append(item)
+        return found
 
     def unary(self) -> Any:
         start = self.pos
@@ -139,7 +155,10 @@ class ConditionParser(RelationParser):
         if self.take("(") is None:
             return None
         inner = self.condition()
-        return inner if inner is not None and self.take(")") else None
+        if inner is None or self.take(")") is None:
+            return None
+        self.groups[id(inner)] = inner
+        return inner
 
     def counted_streak(self) -> Any:
         token = self.peek()

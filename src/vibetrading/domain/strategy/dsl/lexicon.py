@@ -60,11 +60,12 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
            "is more than", "more than", "is greater than", "greater than", "is higher than",
            "higher than", ">", "stays above", "remains above", "holds above", "is still above",
            "trades above", "closes above", "close above", "sits above", "is at least above",
-           "is bigger than", "bigger than", "upper than"),
+           "is bigger than", "bigger than", "upper than", "higher", "is higher"),
     "LT": ("is below", "are below", "below", "is under", "under", "is less than", "less than",
            "is lower than", "lower than", "is smaller than", "smaller than", "beneath",
            "is beneath", "<", "stays below", "remains below", "holds below", "is still below",
-           "trades below", "closes below", "close below", "sits below", "fewer than"),
+           "trades below", "closes below", "close below", "sits below", "fewer than", "lower",
+           "is lower"),
     "GE": ("is at or above", "at or above", ">=", "≥", "is at least", "at least",
            "is greater than or equal to", "greater than or equal to", "is not below",
            "no less than", "not less than", "=>"),
@@ -189,9 +190,10 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
              "go", "occurs", "happens", "appears", "there is", "forms", "shows", "confirmed",
              "line", "indicator", "currently", "really", "very", "strongly", "meanwhile", "so",
              "okay", "ok", "hey", "hi", "immediately", "right away", "now", "than", "its own",
-             "thing", "set", "add", "with a", "place", "some", "any", "all", "only", "when it",
+             "thing", "set", "add", "with a", "place", "some", "any", "all", "only",
              "has", "have", "had", "was", "were", "idea", "rule", "rules", "system", "here",
-             "exactly", "going", "its", "their", "i want to", "i'd like to", "would like to"),
+             "exactly", "going", "its", "their", "new", "chart", "charts", "condition",
+             "conditions", "i want to", "i'd like to", "would like to"),
 }  # fmt: skip
 
 ZH_WORDS: dict[str, tuple[str, ...]] = {
@@ -211,7 +213,7 @@ ZH_WORDS: dict[str, tuple[str, ...]] = {
     "NOT": ("不", "没有", "并非", "非", "未"),
     "CROSS_ABOVE": ("上穿", "向上穿过", "向上突破", "突破", "站上", "升破", "涨破", "冲破",
                     "上破", "向上穿越", "穿越", "上穿过", "涨穿", "冲上", "重新站上",
-                    "有效突破", "放量突破"),
+                    "有效突破"),
     "CROSS_BELOW": ("下穿", "向下穿过", "向下突破", "跌破", "跌穿", "跌落", "下破",
                     "向下穿越", "下穿过", "击穿", "失守", "跌下"),
     "GT": ("高于", "大于", "超过", "强于", "多于", "大过", "高过"),
@@ -289,7 +291,7 @@ ZH_WORDS: dict[str, tuple[str, ...]] = {
              "信号", "出现", "发生", "形成", "这", "那", "该", "这个", "那个", "线", "值",
              "一只", "标的", "交易", "操作", "以", "给", "设", "设置", "为", "着", "过", "我们",
              "你", "它的", "时点", "立刻", "也就是", "帮忙", "写", "一个", "个股", "之后再",
-             "就行", "即可", "好", "吗", "所以", "于", "让", "去", "来", "点"),
+             "就行", "即可", "好", "吗", "所以", "于", "让", "去", "来", "点", "条件", "图"),
 }  # fmt: skip
 
 PRICE_WORDS: dict[str, tuple[str, ...]] = {

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-__all__ = ["NumberMatch", "NumberUnit", "chinese_numeral", "format_number", "read_number"]
+__all__ = [
+    "NUMBER_WORDS",
+    "NumberMatch",
+    "NumberUnit",
+    "chinese_numeral",
+    "format_number",
+    "read_number",
+]
 
 NumberUnit = Literal["", "%", "$"]
 
@@ -56,6 +63,8 @@ _EN_TENS = {
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 _EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+NUMBER_WORDS = frozenset(_EN_ONES) | frozenset(_EN_TENS) | frozenset(_EN_SCALES)
+"""Number words in English, for the spelling corrector to leave alone."""
 
 _DIGITS = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?|\.\d+")
 _DIGITS_PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")

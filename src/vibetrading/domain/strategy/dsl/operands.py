@@ -21,6 +21,7 @@ from vibetrading.domain.indicators import REGISTRY, IndicatorInfo
 from vibetrading.domain.strategy.dsl.canon import canonical_indicator
 from vibetrading.domain.strategy.dsl.cursor import Cursor
 from vibetrading.domain.strategy.dsl.numbers import format_number
+from vibetrading.domain.strategy.dsl.tokens import Token
 from vibetrading.domain.strategy.dsl.vocabulary import fold
 from vibetrading.domain.strategy.expr import (
     Arithmetic,
@@ -272,7 +273,9 @@ class OperandParser(Cursor):
 
     def indicator(self) -> Any:
         period = self.take_count()
-        token = self.take_kind("ind", "ind_out")
+        if period is None and self.at_kind("num") and self.at_kind("ind", offset=1):
+            period = self.take_period()
+        token = self.take_kind("ind", "ind_out") or self.side_before_indicator()
         if token is None:
             return None
         info = REGISTRY[token.options[0][0] if token.kind == "ind_out" else token.key]
@@ -283,6 +286,24 @@ class OperandParser(Cursor):
         values += self.parameters(info, bool(values))
         output = self.output_of(info) or output
         return self.build_indicator(info, values, output, token.text)
+
+    def side_before_indicator(self) -> Token | None:
+        # "the lower bollinger band": an output word before the indicator it belongs to
+        side, owner = self.peek(), self.peek(1)
+        if side is None or owner is None or side.kind != "out" or owner.kind != "ind":
+            return None
+        choices = [option for option in side.options if option[0] == owner.key]
+        if not choices:
+            return None
+        self.pos += 2
+        name, output = choices[0]
+        return Token(
+            "ind_out", output, owner.text, side.start, owner.end, options=((name, output),)
+        )
+
+    def take_period(self) -> int | None:
+        value = self.take_number(percent=False)
+        return int(value) if value is not None and value == int(value) and value > 0 else None
 
     def owner_after_output(self, info: IndicatorInfo, values: list[Decimal]) -> Any:
         mark = self.pos

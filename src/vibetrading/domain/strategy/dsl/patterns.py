@@ -5,6 +5,7 @@ removed from the clause and recorded as a setting, never as a rule. Tests:
 
 * ``KEY`` or ``KEY|OTHER`` - a word with that concept key (``?KEY``: optional)
 * ``N`` any number, ``%N`` a percentage, ``#N`` a plain number, ``$N`` an amount of cash
+* ``PRICE`` the word price / 股价 (the close)
 
 Filler words may appear anywhere in between. Profit and loss percentages are risk
 settings only (SEMANTICS.md): "stop loss 5%", 亏5%就卖 and 跌一成割肉 all set
@@ -40,11 +41,11 @@ MODIFIER_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("take_profit", ("TP", "?OF", "?ZAI", "?GAIN", "N")),
     ("take_profit", ("%N", "TP")),
     ("stop_loss", (_LOSS, "N", "?WHEN_END", "?THEN", _EXIT)),
-    ("stop_loss", (_EXIT, "?WHEN", "?IT", _LOSS, "N")),
+    ("stop_loss", ("^" + _EXIT, "?WHEN", "?IT", "?PRICE", "?POSITION", _LOSS, "N")),
     ("take_profit", (_GAIN, "N", "?WHEN_END", "?THEN", "SELL|TP")),
-    ("take_profit", ("SELL|TP", "?WHEN", "?IT", _GAIN, "N")),
-    ("!stop_loss", ("?WHEN", "?IT", "LOSS", "%N")),
-    ("!take_profit", ("?WHEN", "?IT", "GAIN", "%N")),
+    ("take_profit", ("^SELL|TP", "?WHEN", "?IT", "?PRICE", "?POSITION", _GAIN, "N")),
+    ("!stop_loss", ("?WHEN", "?IT", "?PRICE", "?POSITION", "LOSS", "%N")),
+    ("!take_profit", ("?WHEN", "?IT", "?PRICE", "?POSITION", "GAIN", "%N")),
     ("percent_equity", ("ALL_IN",)),
     ("percent_equity", ("HALF",)),
     ("percent_equity", ("POSITION", "?OF", "EQUITY", "?OF", "%N")),
@@ -85,6 +86,8 @@ _NUMBER_TESTS = {"N": ("", "%", "$"), "%N": ("%",), "#N": ("",), "$N": ("$",)}
 
 
 def _token_fits(token: Token, test: str) -> bool:
+    if test == "PRICE":
+        return token.kind == "price" and token.key == "close"
     if test in _NUMBER_TESTS:
         return token.kind == "num" and token.unit in _NUMBER_TESTS[test]
     return token.kind == "word" and token.key in test.split("|")

@@ -38,6 +38,7 @@ _COMPARE_OPS: dict[str, CompareOp] = {
 _BREAKOUT_TEXT = ("突破", "breaks out", "break out")
 _CLOSE = PriceField(field="close")
 _AVERAGES = ("sma", "ema", "wma")
+_EXTREMES = ("highest", "lowest")
 _ZERO = Constant(value=0.0)
 _BETWEEN = "'between' read as strictly above the low and below the high"
 Handler = Callable[[Any, Token], Any]
@@ -82,12 +83,31 @@ class RelationParser(OperandParser):
         streak = self.streak_between()
         token = self.peek()
         handler = self.handlers().get(token.key) if token and token.kind == "word" else None
+        if handler is None and left is not None:
+            return self.suffix_compare(left) or self.bare_line(left)
         if handler is None:
             return None
         found = handler(left, self.advance())
         if found is None:
             return None
         return ForBars(bars=streak, item=found) if streak else found
+
+    def suffix_compare(self, left: Any) -> Any:
+        # Chinese "A是B以上" / "A为B以下": the relation word comes last
+        right = self.value()
+        side = self.take("ABOVE_SUF", "BELOW_SUF") if right is not None else None
+        if side is None:
+            return None
+        op: CompareOp = ">" if side.key == "ABOVE_SUF" else "<"
+        return self.remember(Compare(op=op, left=left, right=right))
+
+    def bare_line(self, left: Any) -> Any:
+        # "sell at the upper band", "buy at the 20-day low": the close touching that line
+        at_end = self.done() or self.at("AND", "OR", ")")
+        sided = getattr(left, "output", None) in ("upper", "lower") or left.kind in _EXTREMES
+        if not (at_end and sided):
+            return None
+        return self.remember(concepts.touch(self.context, _CLOSE, left))
 
     def streak_between(self) -> int | None:
         mark = self.pos
@@ -126,36 +146,49 @@ class RelationParser(OperandParser):
         left = getattr(found, "left", None)
         if left is not None and left.kind != "const":
             self.context.subject = left
+        if found.kind in ("cross", "compare"):
+            self.context.last = (found.left, found.right)
         if found.kind == "cross":
             self.context.pair = (found.left, found.right)
         return found
 
+    def other_side(self, left: Any, right: Any) -> Any:
+        # "exit when it is below it": the second "it" is the other line of the last rule
+        last = self.context.last
+        said_it = self.pos > 0 and self.tokens[self.pos - 1].key == "IT"
+        if said_it and right == left and last is not None and last[0] == left:
+            return last[1]
+        return right
+
+    def repeat_last(self, left: Any, word: Token, build: Callable[[Any, Any], Any]) -> Any:
+        last = self.context.last
+        if last is None or (left is not None and left != last[0]):
+            return None
+        lines = f"{concepts.label(last[0])} and {concepts.label(last[1])}"
+        found = self.context.note(build(*last), f"'{word.text}' alone: {lines} from before")
+        return self.remember(found)
+
     def compare(self, left: Any, word: Token) -> Any:
+        op = _COMPARE_OPS[word.key]
         right = self.value()
         if right is None:
-            return None
+            return self.repeat_last(left, word, lambda a, b: Compare(op=op, left=a, right=b))
         left = self.subject(left, right)
-        op = _COMPARE_OPS[word.key]
+        right = self.other_side(left, right)
         return self.remember(Compare(op=op, left=left, right=right))
 
     def cross(self, left: Any, word: Token) -> Any:
         above = word.key == "CROSS_ABOVE"
         direction: Side = "above" if above else "below"
         right = self.value()
-        if right is None and left is None and self.context.pair is not None:
-            return self.remember(self.pair_again(direction, word))
         if right is None and any(w in word.text.casefold() for w in _BREAKOUT_TEXT):
             return self.remember(concepts.breakout(self.context, None, up=above))
         if right is None:
-            return None
+            build = lambda a, b: Cross(direction=direction, left=a, right=b)  # noqa: E731
+            return self.repeat_last(left, word, build)
         left = self.subject(left, right)
+        right = self.other_side(left, right)
         return self.remember(Cross(direction=direction, left=left, right=right))
-
-    def pair_again(self, direction: Side, word: Token) -> Any:
-        first, second = self.context.pair or (_CLOSE, _CLOSE)
-        found = Cross(direction=direction, left=first, right=second)
-        lines = f"{concepts.label(first)} and {concepts.label(second)}"
-        return self.context.note(found, f"'{word.text}' alone: {lines} from before")
 
     def touch(self, left: Any, word: Token) -> Any:
         right = self.value()
@@ -180,11 +213,8 @@ class RelationParser(OperandParser):
         high = self.value()
         if high is None:
             return None
-        self.remember(Compare(op=">", left=left, right=low))
-        found = all_of(
-            Compare(op=">", left=left, right=low), Compare(op="<", left=left, right=high)
-        )
-        return self.context.note(found, _BETWEEN)
+        first = self.context.note(self.remember(Compare(op=">", left=left, right=low)), _BETWEEN)
+        return all_of(first, Compare(op="<", left=left, right=high))
 
     def zai(self, left: Any, word: Token) -> Any:
         left = self.subject(left)
@@ -195,12 +225,10 @@ class RelationParser(OperandParser):
             second = self.value()
             if second is None or self.take("BETWEEN_SUF") is None:
                 return None
-            parts = (
-                Compare(op=">", left=left, right=first),
-                Compare(op="<", left=left, right=second),
+            low = self.context.note(
+                self.remember(Compare(op=">", left=left, right=first)), _BETWEEN
             )
-            self.remember(parts[0])
-            return self.context.note(all_of(*parts), _BETWEEN)
+            return all_of(low, Compare(op="<", left=left, right=second))
         side = self.take("ABOVE_SUF", "BELOW_SUF")
         if side is None:
             return None
@@ -220,9 +248,11 @@ class RelationParser(OperandParser):
     def makes(self, left: Any, word: Token) -> Any:
         bars = self.take_count()
         extreme = self.take("NEW_HIGH", "NEW_LOW")
-        if extreme is None:
+        price = self.take_kind("price") if extreme is None else None
+        if extreme is None and (price is None or price.key not in ("high", "low")):
             return None
-        high = extreme.key == "NEW_HIGH"
+        named = extreme or price
+        high = named is not None and named.key in ("NEW_HIGH", "high")
         return self.remember(concepts.new_extreme(self.context, left, bars, high=high))
 
     def new_extreme(self, left: Any, word: Token) -> Any:
@@ -259,7 +289,9 @@ class RelationParser(OperandParser):
         token = self.peek()
         fraction = self.take_number(percent=True)
         if fraction is None or token is None:
-            return self.remember(concepts.day_move(word.key, left))
+            # a bare "falls" / 赚 is no condition; "falls 3 days in a row" is a streak
+            is_streak = self.at("IN_A_ROW") or (self.at_kind("num") and self.at("BAR", offset=1))
+            return self.remember(concepts.day_move(word.key, left)) if is_streak else None
         bars = None
         if self.take("OF", "WITHIN", "FOR"):
             self.skip("PREV")

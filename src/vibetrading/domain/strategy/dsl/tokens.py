@@ -29,6 +29,9 @@ _SYMBOL_SHAPES = re.compile(
     r"(?:sh|sz)\d{6}(?!\d)|\d{4,6}\.(?:hk|sh|sz|ss)(?![a-z])|[a-z]{2,6}/[a-z]{3,5}(?![a-z])"
 )
 _WORD = re.compile(r"[a-z][a-z0-9'_]*")
+_PLAIN_WORD = re.compile(r"[a-z]{4,}(?![a-z0-9'_])")
+_DAY_LINES = frozenset({"日线", "天线"})
+_BEFORE_SYMBOL = frozenset({"BUY", "SELL", "SHORT", "COVER", "OF", "AND", "WHEN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +86,26 @@ class _Scanner:
         self.tokens.append(Token(kind, key, text, begin, finish, **extra))  # type: ignore[arg-type]
         return end
 
+    def correct_spelling(self) -> None:
+        known = vocabulary().all_words
+        for word in reversed(list(_PLAIN_WORD.finditer(self.folded))):
+            if word.group() in known or not self.is_word_start(word.start()):
+                continue
+            correction = _correct(word.group())
+            if correction is not None:
+                text = self.span(word.start(), word.end())[0]
+                self.replace(word.start(), word.end(), correction)
+                self.corrections.insert(0, (text, correction))
+
+    def is_word_start(self, i: int) -> bool:
+        return i == 0 or not self.folded[i - 1].isalnum()
+
     def run(self) -> Tokenized:
+        self.correct_spelling()
         i = 0
         while i < len(self.folded):
             i = self.step(i)
-        return Tokenized(self.tokens, self.corrections)
+        return Tokenized(_day_lines(self.tokens), self.corrections)
 
     def step(self, i: int) -> int:
         char = self.folded[i]
@@ -142,7 +160,7 @@ class _Scanner:
         if word is None:
             return self.unknown_char(i)
         text, _, _ = self.span(i, word.end())
-        if 2 <= len(text) <= 5 and text.isalpha() and text.isupper():
+        if 2 <= len(text) <= 5 and text.isalpha() and text.isupper() and self.may_name_symbol():
             code = _symbol_code(text)
             if code:
                 return self.add("sym", code, i, word.end(), lang="en")
@@ -152,6 +170,14 @@ class _Scanner:
             self.corrections.append((text, correction))
             return i
         return self.add("unk", word.group(), i, word.end(), lang="en")
+
+    def may_name_symbol(self) -> bool:
+        # a bare ticker (QQQ) only where an instrument is expected: first, or after
+        # buy/sell/short, "of"/"on"/"in", or "AAPL and"
+        previous = self.tokens[-1] if self.tokens else None
+        if previous is None or previous.kind in ("sep", "sym"):
+            return True
+        return previous.kind == "word" and previous.key in _BEFORE_SYMBOL
 
     def unknown_char(self, i: int) -> int:
         last = self.tokens[-1] if self.tokens else None
@@ -169,6 +195,22 @@ class _Scanner:
         mapping = [first] * (len(word) - 1) + [last]
         self.folded = self.folded[:start] + word + self.folded[end:]
         self.origin = self.origin[:start] + mapping + self.origin[end:]
+
+
+def _day_lines(tokens: list[Token]) -> list[Token]:
+    # "5日线" is the 5-day moving average, not "5" followed by 日线 (daily bars)
+    found: list[Token] = []
+    for token in tokens:
+        previous = found[-1] if found else None
+        is_line = token.kind == "tf" and token.text in _DAY_LINES
+        after_number = previous is not None and previous.kind == "num"
+        if is_line and after_number and previous is not None and previous.end == token.start:
+            middle = token.start + 1
+            found.append(Token("word", "BAR", token.text[:1], token.start, middle, "zh"))
+            found.append(Token("ind", "sma", token.text[1:], middle, token.end, "zh"))
+        else:
+            found.append(token)
+    return found
 
 
 def _longest_phrase(text: str, i: int) -> tuple[Entry, int] | None:
@@ -210,7 +252,10 @@ def _symbol_code(text: str) -> str | None:
 def _correct(word: str) -> str | None:
     if len(word) < 4 or not word.isalpha():
         return None
-    found = difflib.get_close_matches(word, vocabulary().english_words, n=1, cutoff=0.82)
+    words = vocabulary().english_words
+    if word in words:
+        return None
+    found = difflib.get_close_matches(word, words, n=1, cutoff=0.82)
     return found[0] if found else None
 
 

@@ -12,6 +12,7 @@ phrases such as 红柱 ("the MACD histogram is positive") keep their meaning.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,7 @@ from vibetrading.domain.strategy.dsl.lexicon import (
     TIMEFRAME_WORDS,
     ZH_WORDS,
 )
+from vibetrading.domain.strategy.dsl.numbers import NUMBER_WORDS
 from vibetrading.domain.trading.symbols import KNOWN_INSTRUMENTS
 
 __all__ = ["Entry", "Vocabulary", "fold", "vocabulary"]
@@ -34,6 +36,10 @@ _GENERIC_OUTPUTS = frozenset(
      "lower", "middle", "k line", "d line", "j line"}
 )  # fmt: skip
 _SKIPPED_OUTPUTS = frozenset({"highest high", "lowest low"})
+# Colloquial names for indicators, beside the registry's own aliases.
+_COLLOQUIAL_INDICATORS = {
+    "return": "roc", "returns": "roc", "涨跌幅": "roc", "天线": "sma", "dma": "sma",
+}  # fmt: skip
 _EXTRA_SYMBOLS = {
     "btc": "BTC/USDT", "eth": "ETH/USDT", "s&p": "SPX", "标普指数": "SPX", "苹果公司": "AAPL",
     "纳斯达克指数": "IXIC", "the s&p 500": "SPX", "spx500": "SPX", "以太币": "ETH/USDT",
@@ -69,6 +75,7 @@ class Vocabulary:
     phrases: dict[str, Entry]
     lengths: dict[str, tuple[int, ...]]
     english_words: frozenset[str]
+    all_words: frozenset[str]
 
     def lookup(self, text: str) -> Entry | None:
         """Return the entry of the exact phrase `text`, or None."""
@@ -121,6 +128,8 @@ def _instrument_entries() -> dict[str, Entry]:
             table.setdefault(fold(name), Entry("sym", instrument.code, _lang_of(name)))
     for name, code in _EXTRA_SYMBOLS.items():
         table[fold(name)] = Entry("sym", code, _lang_of(name))
+    for name, indicator in _COLLOQUIAL_INDICATORS.items():
+        table[fold(name)] = Entry("ind", indicator, _lang_of(name))
     return table
 
 
@@ -155,8 +164,10 @@ def vocabulary() -> Vocabulary:
         for word in phrase.replace("-", " ").split()
         if word.isascii() and word.isalpha() and len(word) >= 4
     }
+    every = {word for phrase in phrases for word in re.split(r"[^a-z]+", phrase) if word}
     return Vocabulary(
         phrases=phrases,
         lengths={c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()},
         english_words=frozenset(english),
+        all_words=frozenset(every | set(NUMBER_WORDS)),
     )
