@@ -99,7 +99,7 @@ def golden_cross(context: Context, left: Any, right: Any, *, above: bool) -> Cro
     pair = _indicator_pair(left) if left is not None else context.pair
     word = "golden cross" if above else "death cross"
     if pair is not None:
-        return Cross(direction=direction, left=pair[0], right=pair[1])
+        return context.carry(left, Cross(direction=direction, left=pair[0], right=pair[1]))
     kind = left.name if isinstance(left, IndicatorRef) else "sma"
     kind = kind if kind in _MOVING_AVERAGES else "sma"
     pair = (canonical_indicator(kind, {"period": 50}), canonical_indicator(kind, {"period": 200}))
@@ -121,10 +121,14 @@ def _indicator_pair(left: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def macd_histogram(subject: Any, *, crossing: bool, positive: bool) -> Any:
+def macd_histogram(context: Context, subject: Any, *, crossing: bool, positive: bool) -> Any:
     """Return 由绿翻红 / 由红翻绿 (`crossing`) or 红柱 / 绿柱 on the MACD histogram."""
-    params = subject.params if isinstance(subject, IndicatorRef) and subject.name == "macd" else {}
-    histogram = canonical_indicator("macd", params, "histogram")
+    is_macd = isinstance(subject, IndicatorRef) and subject.name == "macd"
+    histogram = canonical_indicator("macd", subject.params if is_macd else {}, "histogram")
+    if is_macd:
+        context.carry(subject, histogram)
+    else:
+        context.note(histogram, "MACD fast, slow, signal not given: used 12, 26, 9")
     zero = Constant(value=0.0)
     if crossing:
         side: Side = "above" if positive else "below"

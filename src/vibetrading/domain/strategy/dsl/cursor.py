@@ -38,6 +38,12 @@ class Context:
         self.notes.setdefault(id(node), (node, []))[1].append(text)
         return node
 
+    def carry(self, old: Any, new: _Node) -> _Node:
+        """Move the assumptions attached to `old` onto its replacement `new`."""
+        for text in self.notes.get(id(old), (None, []))[1]:
+            self.note(new, text)
+        return new
+
     def commit(self, tree: Any) -> None:
         """Record the assumptions attached to the nodes of `tree` (see ``note``)."""
         for node in walk(tree):
@@ -114,9 +120,7 @@ class Cursor:
 
     def carry(self, old: Any, new: Any) -> Any:
         """Move the assumptions attached to `old` onto its replacement `new`."""
-        for text in self.context.notes.get(id(old), (None, []))[1]:
-            self.context.note(new, text)
-        return new
+        return self.context.carry(old, new)
 
     def done(self) -> bool:
         """Return True when every token has been consumed."""

@@ -279,7 +279,7 @@ class RelationParser(OperandParser):
         subject = left if left is not None else self.context.subject
         crossing = key in ("RED_TO", "GREEN_TO")
         positive = key in ("RED_TO", "RED_BAR")
-        found = concepts.macd_histogram(subject, crossing=crossing, positive=positive)
+        found = concepts.macd_histogram(self.context, subject, crossing=crossing, positive=positive)
         return self.remember(found)
 
     def day_move(self, left: Any, word: Token) -> Any:
