@@ -246,6 +246,7 @@ _N_TRADES = 2
 _AS_ENTRY: Any = np.int64(REASON_ENTRY)
 _AS_MARKET: Any = np.int64(MARKET)
 _AT_CLOSE: Any = np.bool_(False)
+_NO_ROWS: Any = np.int64(0)
 
 _QTY_EPS = 1e-9  # relative tolerance when comparing quantities to lot multiples
 
@@ -524,7 +525,9 @@ def _fill_nb(
     notional = qty * price
     cost = order_cost_nb(notional, qty, side > 0, rules[j])
     cash = st[-1, _CASH] - side * notional - cost
-    st[-1, _CASH] = cash if cash > 0.0 else 0.0  # a float-rounding residue of the sizing
+    if 0.0 > cash >= -_QTY_EPS * (notional + cost):
+        cash = 0.0  # a float-rounding residue of the sizing, not a short squeeze
+    st[-1, _CASH] = cash
     _record_order_nb(orders, st, i, j, side, qty, price, cost, reason, order_type)
     st[j, _VOL_USED] += qty
     if st[j, _DIR] == 0.0 or st[j, _DIR] == side:  # opening (never adds to a trade's exits)
@@ -943,7 +946,14 @@ def simulate_nb(  # noqa: C901 - the one pass over the bars; see the comment ins
     has_max_holding = not np.isnan(config[C_MAX_HOLDING])
     for i in range(n):
         if st[m, _N_ORDERS] + 5 * m > orders.shape[0] or st[m, _N_TRADES] + 4 * m > trades.shape[0]:
-            return equity, cash, positions, _head_nb(orders, 0), _head_nb(trades, 0), False
+            return (
+                equity,
+                cash,
+                positions,
+                _head_nb(orders, _NO_ROWS),
+                _head_nb(trades, _NO_ROWS),
+                False,
+            )
         # Arrays of one row hold the same values for every bar.
         hb = i if has_bar.shape[0] > 1 else 0
         si = i if session.shape[0] > 1 else 0

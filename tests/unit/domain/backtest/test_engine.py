@@ -690,3 +690,15 @@ def test_backtest_result_to_json_converts_numpy_settings(flat_bars: pd.DataFrame
     data = json.loads(result.to_json())
 
     assert data["settings"]["size"] == 0.5
+
+
+def test_run_signals_short_squeeze_can_leave_cash_negative(
+    frame: FrameFactory, signal: SignalFactory
+) -> None:
+    bars = frame([(100.0, 101.0, 99.0, 100.0)] * 2 + [(300.0, 310.0, 290.0, 300.0)] * 3)
+
+    result = run_signals(bars, signal(bars, [0]), signal(bars, [2]), direction="short")
+
+    assert result.cash.iloc[-1] == pytest.approx(100_000 + 1_000 * 100.0 - 1_000 * 300.0)
+    assert result.final_equity == pytest.approx(-100_000.0)
+    assert result.trades.pnl.iloc[0] == pytest.approx(-200_000.0)
