@@ -146,6 +146,10 @@ def _check(request: SweepRequest) -> None:
         raise ConfigError("A crossover sweep needs --fast and --slow windows.")
     if request.spec is not None and not (request.grid or (request.fast and request.slow)):
         raise ConfigError("A spec sweep needs --fast and --slow, or --param PATH=VALUES.")
+    if request.grid and (request.crossover is not None or request.fast or request.slow):
+        raise ConfigError(
+            "--param sweeps a spec's paths: use it with --spec, without --fast/--slow."
+        )
     if request.spec is not None and request.walk_forward is not None:
         raise ConfigError("Walk-forward runs on crossover sweeps (--crossover) for now.")
 

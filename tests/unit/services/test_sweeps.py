@@ -70,8 +70,9 @@ def test_sweep_service_spec_fast_slow_keep_fast_below_slow(service):
         SweepRequest(fast=(5,), slow=(20,), bars=make_bars(100)),
         SweepRequest(crossover="sma", bars=make_bars(100)),
         SweepRequest(crossover="sma", fast=(5,), slow=(20,)),
+        SweepRequest(crossover="sma", fast=(5,), slow=(20,), grid={"risk.stop_loss": [0.1]}),
     ],
-    ids=["no-strategy", "no-windows", "no-data"],
+    ids=["no-strategy", "no-windows", "no-data", "grid-without-spec"],
 )
 def test_sweep_service_incomplete_request_raises_config_error(service, request_):
     with pytest.raises(ConfigError):

@@ -610,6 +610,8 @@ def _notes(symbols: Sequence[Symbol | None]) -> tuple[str, ...]:
 
 
 def _stack(columns: Sequence[npt.NDArray[Any]], width: int) -> FloatArray:
+    if len(columns) == 1:  # one series: a view of the caller's array, no copy
+        return np.ascontiguousarray(columns[0], dtype=np.float64).reshape(1, -1)
     out = np.full((len(columns), width), np.nan)
     for j, values in enumerate(columns):
         out[j, : len(values)] = values
