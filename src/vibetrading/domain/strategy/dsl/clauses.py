@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from vibetrading.domain.strategy.dsl.patterns import MODIFIER_PATTERNS, Match, match_at
+from vibetrading.domain.strategy.dsl.patterns import Match, match_at, patterns_for
 from vibetrading.domain.strategy.dsl.tokens import Token
 
 __all__ = ["QUIET_KEYS", "Clauses", "Rule", "read_clauses"]
@@ -86,7 +86,7 @@ def _extract_settings(segment: list[Token], found: Clauses) -> list[Token]:
 
 
 def _first_match(segment: list[Token], i: int, *, has_entry: bool) -> Match | None:
-    for setting, pattern in MODIFIER_PATTERNS:
+    for setting, pattern in patterns_for(segment[i]):
         if setting.startswith("!") and has_entry:
             continue
         match = match_at(segment, i, setting.lstrip("!"), pattern)

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from vibetrading.domain.strategy.dsl.tokens import Token
 
-__all__ = ["MODIFIER_PATTERNS", "Match", "match_at"]
+__all__ = ["MODIFIER_PATTERNS", "Match", "match_at", "patterns_for"]
 
 _LOSS = "LOSS|DOWN_DAY"
 _GAIN = "GAIN|UP_DAY"
@@ -64,7 +64,39 @@ MODIFIER_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("direction_both", ("BOTH_DIR",)),
     ("direction_long", ("LONG_ONLY",)),
 )
+_NUMBER_TESTS = {"N": ("", "%", "$"), "%N": ("%",), "#N": ("",), "$N": ("$",)}
 _FIXED_VALUES = {"ALL_IN": Decimal(1), "HALF": Decimal("0.5"), "EQUAL_WEIGHT": Decimal(1)}
+
+
+def _start_keys(pattern: tuple[str, ...]) -> set[str]:
+    keys: set[str] = set()
+    for test in pattern:
+        if test.startswith("!"):
+            continue
+        name = test.lstrip("?^")
+        keys.update(["#num"] if name in _NUMBER_TESTS else name.split("|"))
+        if not test.startswith("?"):
+            break
+    return keys
+
+
+def _index() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for setting, pattern in MODIFIER_PATTERNS:
+        for key in _start_keys(pattern):
+            table.setdefault(key, []).append((setting, pattern))
+    return {key: tuple(found) for key, found in table.items()}
+
+
+def patterns_for(token: Token) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return the patterns that can start at `token`, in table order."""
+    if token.kind == "num":
+        key = "#num"
+    elif token.kind == "price":
+        key = "PRICE"
+    else:
+        key = token.key if token.kind == "word" else ""
+    return _INDEX.get(key, ())
 
 
 @dataclass(frozen=True)
@@ -80,9 +112,6 @@ class Match:
     start: int
     end: int
     tokens: tuple[Token, ...]
-
-
-_NUMBER_TESTS = {"N": ("", "%", "$"), "%N": ("%",), "#N": ("",), "$N": ("$",)}
 
 
 def _token_fits(token: Token, test: str) -> bool:
@@ -137,3 +166,6 @@ def _make_match(
         value = _FIXED_VALUES.get(first.key)
         unit = "x" if value is not None else unit
     return Match(setting, value, unit, start, end, tuple(tokens[start:end]))
+
+
+_INDEX = _index()
