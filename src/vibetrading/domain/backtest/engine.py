@@ -183,7 +183,8 @@ def run_signals(
 
 def _simulate(book: _Book, options: _Options, sizes: FloatArray) -> tuple[FloatArray, ...]:
     m = len(book.codes)
-    orders, trades = 2 * book.entry_count() + 5 * m + 8, book.entry_count() + 4 * m + 8
+    entries = book.entry_count()
+    orders, trades = 2 * entries + 5 * m + 8, entries + 4 * m + 8
     if options.max_volume_share is not None:  # split orders: a guess, raised when too small
         orders, trades = 4 * orders, 2 * trades
     open_, high, low, close, volume = book.price_arrays()
@@ -383,7 +384,8 @@ class _Book:
         return s["long_entries"], s["long_exits"], s["short_entries"], s["short_exits"]
 
     def entry_count(self) -> int:
-        return int(self.signals["long_entries"].sum() + self.signals["short_entries"].sum())
+        s = self.signals
+        return int(np.count_nonzero(s["long_entries"]) + np.count_nonzero(s["short_entries"]))
 
     def own_index(self, j: int) -> pd.DatetimeIndex:
         return self.index[self.rows[j]]
@@ -502,7 +504,7 @@ def _check_frame(code: str, frame: pd.DataFrame) -> pd.DataFrame:
     bars = frame if _is_canonical(frame) else check_bars(frame)
     for column in ("open", "high", "low", "close"):
         values = bars[column].to_numpy()
-        if not (values > 0).all():  # one pass catches NaN and non-positive prices
+        if not values.min() > 0:  # NaN and non-positive prices alike
             raise DataError(
                 f"The bars of {code} have missing or non-positive {column} prices: drop or "
                 "fill those rows (vibetrading.domain.data.clean_bars) before backtesting."
@@ -519,7 +521,7 @@ def _is_canonical(frame: pd.DataFrame) -> bool:
         c not in frame.columns or frame[c].dtype != np.float64 for c in BAR_COLUMNS
     ):
         return False
-    return bool(np.all(np.diff(index.asi8) > 0))
+    return bool(index.is_monotonic_increasing and index.is_unique)  # cached by pandas
 
 
 def _check_volume(code: str, frame: pd.DataFrame, options: _Options) -> None:

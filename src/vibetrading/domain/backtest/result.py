@@ -184,7 +184,15 @@ def build_orders(
 
 
 def _labels(names: Sequence[str], codes: npt.NDArray[Any]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))
+    dtype = _DTYPES.get(tuple(names)) or pd.CategoricalDtype(list(names))
+    return pd.Categorical.from_codes(codes.astype(np.int64), dtype=dtype, validate=False)
+
+
+# Categories built once: checking them again costs more than labelling thousands of fills.
+_DTYPES = {
+    tuple(names): pd.CategoricalDtype(list(names))
+    for names in (nb.REASONS, nb.ORDER_TYPES, ("sell", "buy"), ("short", "long"))
+}
 
 
 def _number(value: Any) -> float | None:
