@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from vibetrading.domain.strategy.dsl import EXAMPLES, canonical_indicator, parse_strategy
@@ -463,6 +465,30 @@ def test_parse_strategy_short_words_set_the_direction(text, direction):
     result = parse_strategy(text)
 
     assert result.spec.direction == direction
+
+
+WORDS = sorted({p for table in (EN_WORDS, ZH_WORDS) for ps in table.values() for p in ps})
+TEXTS = st.one_of(
+    st.text(max_size=60),
+    st.lists(
+        st.sampled_from([*WORDS, "RSI", "(", ")", "30", "5%", "均线", "AAPL"]), max_size=12
+    ).map(" ".join),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXTS)
+def test_parse_strategy_any_text_yields_a_spec_or_an_error(text):
+    result = parse_strategy(text)
+
+    assert (result.spec is not None) != bool(result.errors)
+
+
+def test_parse_strategy_named_chinese_averages_carry_their_length():
+    result = parse_strategy("股价站上年线买入，跌破季线卖出")
+
+    assert result.spec.entry.right == canonical_indicator("sma", {"period": 250})
+    assert result.spec.exit.right == canonical_indicator("sma", {"period": 60})
 
 
 def test_lexicon_no_phrase_has_two_meanings():

@@ -281,6 +281,10 @@ class OperandParser(Cursor):
         info = REGISTRY[token.options[0][0] if token.kind == "ind_out" else token.key]
         output = token.key if token.kind == "ind_out" else None
         values = [Decimal(period)] if period is not None else []
+        named = (
+            [Decimal(v) for k, v in token.options if k == "period"] if token.kind == "ind" else []
+        )
+        values = values or named
         if token.kind == "ind_out" and not values:
             info, values = self.owner_after_output(info, values)
         values += self.parameters(info, bool(values))

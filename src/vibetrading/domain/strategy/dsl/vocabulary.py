@@ -40,6 +40,8 @@ _SKIPPED_OUTPUTS = frozenset({"highest high", "lowest low"})
 _COLLOQUIAL_INDICATORS = {
     "return": "roc", "returns": "roc", "涨跌幅": "roc", "天线": "sma", "dma": "sma",
 }  # fmt: skip
+# Chinese names of moving averages by their length: 季线 is the 60-day line.
+_NAMED_AVERAGES = {"季线": 60, "半年线": 120, "年线": 250, "牛熊线": 250}
 _EXTRA_SYMBOLS = {
     "btc": "BTC/USDT", "eth": "ETH/USDT", "s&p": "SPX", "标普指数": "SPX", "苹果公司": "AAPL",
     "纳斯达克指数": "IXIC", "the s&p 500": "SPX", "spx500": "SPX", "以太币": "ETH/USDT",
@@ -60,7 +62,11 @@ def _fold_char(char: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What a phrase means: a token kind, its key and, for indicator outputs, the options."""
+    """What a phrase means: a token kind, its key and its options.
+
+    For indicator outputs the options are (indicator, output) pairs; for a named moving
+    average (年线) they hold its ("period", "250").
+    """
 
     kind: str
     key: str
@@ -130,6 +136,8 @@ def _instrument_entries() -> dict[str, Entry]:
         table[fold(name)] = Entry("sym", code, _lang_of(name))
     for name, indicator in _COLLOQUIAL_INDICATORS.items():
         table[fold(name)] = Entry("ind", indicator, _lang_of(name))
+    for name, period in _NAMED_AVERAGES.items():
+        table[fold(name)] = Entry("ind", "sma", "zh", (("period", str(period)),))
     return table
 
 
