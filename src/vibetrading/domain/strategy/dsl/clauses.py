@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from vibetrading.domain.strategy.dsl.patterns import Match, match_at, patterns_for
 from vibetrading.domain.strategy.dsl.tokens import Token
 
-__all__ = ["QUIET_KEYS", "Clauses", "Rule", "read_clauses"]
+__all__ = ["QUIET_KEYS", "Clauses", "Rule", "is_quiet", "read_clauses"]
 
 _ROLES = {"BUY": "buy", "SELL": "sell", "SHORT": "short", "COVER": "cover",
           "STOP": "sell", "TP": "sell", "TRAIL": "sell"}  # fmt: skip
@@ -46,7 +46,13 @@ class Clauses:
     universe: list[str] = field(default_factory=list)
     timeframes: list[Token] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
-    bare_risk_words: list[Token] = field(default_factory=list)
+
+
+def is_quiet(token: Token) -> bool:
+    """Return True for a token that carries no content: fillers, separators, QUIET_KEYS."""
+    if token.kind in ("fill", "sep") or token.text == "":
+        return True
+    return token.kind in ("word", "punct") and token.key in QUIET_KEYS
 
 
 def _is_content(token: Token) -> bool:

@@ -28,14 +28,13 @@ from vibetrading.domain.strategy.expr import (
     BarsSince,
     Constant,
     Highest,
-    IndicatorRef,
     Lag,
     Lowest,
     PriceField,
 )
 from vibetrading.errors import SpecError
 
-__all__ = ["OperandParser", "is_indicator", "number_constant"]
+__all__ = ["OperandParser", "number_constant"]
 
 _EXTREME_WORDS = {"NEW_HIGH": "high", "NEW_LOW": "low"}
 
@@ -393,8 +392,3 @@ def _extreme(side: str, bars: int, item: Any) -> Any:
     if side == "high":
         return Highest(bars=bars, item=item)
     return Lowest(bars=bars, item=item)
-
-
-def is_indicator(node: Any, *names: str) -> bool:
-    """Return True when `node` is an indicator reference to one of `names`."""
-    return isinstance(node, IndicatorRef) and node.name in names

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from vibetrading.domain.strategy.dsl.assembly import Options, Rules, combine_rules, read_options
 from vibetrading.domain.strategy.dsl.canon import drop_symbol
-from vibetrading.domain.strategy.dsl.clauses import QUIET_KEYS, Clauses, read_clauses
+from vibetrading.domain.strategy.dsl.clauses import Clauses, is_quiet, read_clauses
 from vibetrading.domain.strategy.dsl.cursor import Context
 from vibetrading.domain.strategy.dsl.rules import ParsedRule, parse_rule, span_of
 from vibetrading.domain.strategy.dsl.tokens import Token, tokenize
@@ -92,16 +92,10 @@ def _language(tokens: list[Token]) -> Language:
     return "zh" if has_chinese else "en"
 
 
-def _is_quiet(token: Token) -> bool:
-    if token.kind in ("fill", "sep") or token.text == "":
-        return True
-    return token.kind in ("word", "punct") and token.key in QUIET_KEYS
-
-
 def _unparsed(tokens: list[Token], used: set[tuple[int, int]], text: str) -> list[str]:
     phrases: list[tuple[int, int]] = []
     for token in tokens:
-        if span_of(token) in used or _is_quiet(token):
+        if span_of(token) in used or is_quiet(token):
             continue
         if phrases and not text[phrases[-1][1] : token.start].strip():
             phrases[-1] = (phrases[-1][0], token.end)

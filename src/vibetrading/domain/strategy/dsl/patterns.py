@@ -7,10 +7,13 @@ removed from the clause and recorded as a setting, never as a rule. Tests:
 * ``N`` any number, ``%N`` a percentage, ``#N`` a plain number, ``$N`` an amount of cash
 * ``PRICE`` the word price / 股价 (the close)
 
-Filler words may appear anywhere in between. Profit and loss percentages are risk
-settings only (SEMANTICS.md): "stop loss 5%", 亏5%就卖 and 跌一成割肉 all set
-``risk.stop_loss``; "hold 5 days then sell" becomes an exit rule (``exit = entry 5 bars
-ago``) and "hold at most 10 days" the ``max_holding_bars`` limit.
+Filler words may appear anywhere in between. A setting written ``!stop_loss`` applies
+only in a clause with no buy/short word ("falls 5%" in a buy clause is an entry rule).
+
+Profit and loss percentages are risk settings only (SEMANTICS.md): "stop loss 5%",
+亏5%就卖 and 跌一成割肉 all set ``risk.stop_loss``; "hold 5 days then sell" becomes an
+exit rule (``exit = entry 5 bars ago``) and "hold at most 10 days" the
+``max_holding_bars`` limit.
 """
 
 from __future__ import annotations

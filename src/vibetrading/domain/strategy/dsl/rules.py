@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from vibetrading.domain.strategy.dsl.clauses import QUIET_KEYS, Rule
+from vibetrading.domain.strategy.dsl.clauses import Rule, is_quiet
 from vibetrading.domain.strategy.dsl.cursor import Context
 from vibetrading.domain.strategy.dsl.grammar import ConditionParser
 from vibetrading.domain.strategy.dsl.tokens import Token
@@ -35,10 +35,6 @@ class ParsedRule:
 def span_of(token: Token) -> tuple[int, int]:
     """Return where `token` sits in the original text."""
     return token.start, token.end
-
-
-def _is_quiet(token: Token) -> bool:
-    return token.kind in ("fill", "sep") or token.key in QUIET_KEYS or token.text == ""
 
 
 def parse_rule(rule: Rule, context: Context) -> ParsedRule:
@@ -70,7 +66,7 @@ def _set_aside(token: Token, result: ParsedRule) -> None:
     if token.kind == "sym":
         result.universe.append(token.key)
         result.used.add(span_of(token))
-    elif _is_quiet(token):
+    elif is_quiet(token):
         result.used.add(span_of(token))
     else:
         result.leftover.append(token)
