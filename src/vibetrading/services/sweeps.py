@@ -20,7 +20,8 @@ import pandas as pd
 
 from vibetrading.domain.backtest.overfitting import OverfittingReport, assess_overfitting
 from vibetrading.domain.backtest.stats import periods_per_year_for
-from vibetrading.domain.backtest.sweep import SweepResult, sweep_crossover, sweep_spec
+from vibetrading.domain.backtest.sweep import SweepResult, sweep_crossover
+from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.backtest.walkforward import WalkForwardResult, walk_forward
 from vibetrading.domain.indicators import get_indicator
 from vibetrading.domain.strategy import StrategySpec

@@ -3,9 +3,9 @@
 ``sweep_crossover`` tries every (fast, slow) moving-average pair with fast < slow on every
 symbol: each distinct window's average is computed once per symbol, then one parallel
 kernel simulates all (symbol, pair) columns with the engine's fill, cost and stop rules and
-keeps only their metrics. ``sweep_spec`` varies the parameters of a StrategySpec (paths
-such as ``entry.left.params.period``), compiles each combination's signals with the
-memoising compiler and runs them all in one kernel call.
+keeps only their metrics. ``sweep_spec`` (``sweep_spec.py``) varies the parameters of a
+StrategySpec (paths such as ``entry.left.params.period``), compiles each combination's
+signals with the memoising compiler and runs them all in one kernel call.
 
 Every column is the backtest ``run_signals`` would give for the same signals on one symbol
 (long or short, market orders, ``fill`` at the next open or the close, costs, lots,
@@ -16,10 +16,8 @@ with such rules carry a note, and the chosen parameters deserve a full backtest.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import difflib
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +29,17 @@ import pandas as pd
 
 from vibetrading.domain.backtest import kernels as nb
 from vibetrading.domain.backtest import sweep_kernels as sk
-from vibetrading.domain.data.bars import check_bars
-from vibetrading.domain.strategy.compile import SignalCompiler
-from vibetrading.domain.strategy.spec import StrategySpec
+from vibetrading.domain.backtest._sweep_inputs import (
+    SymbolInput,
+    frames_of,
+    metrics_table,
+    stack_rows,
+    sweep_notes,
+    symbol_params,
+    symbols_for,
+)
 from vibetrading.domain.trading.symbols import Symbol
-from vibetrading.errors import ConfigError, DataError, SpecError
+from vibetrading.errors import ConfigError, DataError
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -45,12 +49,10 @@ __all__ = [
     "SweepSettings",
     "crossover_pairs",
     "sweep_crossover",
-    "sweep_spec",
 ]
 
 Fill = Literal["next_open", "close"]
 MovingAverage = Literal["sma", "ema"]
-SymbolInput: TypeAlias = "Symbol | str | Mapping[str, Symbol | str] | None"
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
 Progress: TypeAlias = Callable[[int, int], None]
@@ -62,7 +64,6 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({"volatility"})
 
 _KINDS = {"sma": sk.SMA, "ema": sk.EMA}
 _SIZE_TYPES = {"percent": nb.SIZE_PERCENT, "cash": nb.SIZE_CASH, "quantity": nb.SIZE_QUANTITY}
-_DEFAULT_CODE = "ASSET"
 
 
 @dataclass(frozen=True)
@@ -228,15 +229,16 @@ class CrossoverGrid:
     ) -> None:
         if indicator not in _KINDS:
             raise ConfigError(f"indicator={indicator!r} is not one of 'sma', 'ema'.")
-        frames = _frames(bars)
+        frames = frames_of(bars)
         self.codes: tuple[str, ...] = tuple(frames)
-        self.symbols: list[Symbol | None] = _symbols(symbol, self.codes)
+        self.symbols: list[Symbol | None] = symbols_for(symbol, self.codes)
         self.indexes: list[pd.DatetimeIndex] = [frames[c].index for c in self.codes]
         self.lengths = np.array([len(f) for f in frames.values()], dtype=np.int64)
         self.windows: tuple[int, ...] = tuple(sorted(set(_check_windows(windows, "windows"))))
         self._position = {w: i for i, w in enumerate(self.windows)}
+        width = int(self.lengths.max())
         self.prices = {
-            name: _stack([frames[c][name].to_numpy() for c in self.codes], int(self.lengths.max()))
+            name: stack_rows([frames[c][name].to_numpy() for c in self.codes], width)
             for name in ("open", "high", "low", "close")
         }
         with sk.limited_threads(len(self.codes) * len(self.windows)):
@@ -302,7 +304,9 @@ class CrossoverGrid:
             column_symbol,
             np.tile(fast, len(chosen)),
             np.tile(slow, len(chosen)),
-            _params(self.symbols, settings),
+            symbol_params(
+                self.symbols, fee_rate=settings.fee_rate, slippage_bps=settings.slippage_bps
+            ),
             settings.config(),
             float(settings.size),
             settings.direction_sign,
@@ -312,7 +316,7 @@ class CrossoverGrid:
 
     def notes(self) -> tuple[str, ...]:
         """Return what the sweep does not model for these symbols (T+1, price limits)."""
-        return _notes(self.symbols)
+        return sweep_notes(self.symbols)
 
 
 def sweep_crossover(
@@ -379,7 +383,7 @@ def sweep_crossover(
             progress(batch[-1] + 1, len(grid.codes))
     owner = np.concatenate(owners)
     repeats = len(owner) // max(len(pairs), 1)
-    table = _table(
+    table = metrics_table(
         [grid.codes[j] for j in owner],
         {"fast": [f for f, _ in pairs] * repeats, "slow": [s for _, s in pairs] * repeats},
         np.concatenate(metrics),
@@ -398,87 +402,6 @@ def sweep_crossover(
     )
 
 
-def sweep_spec(
-    spec: StrategySpec,
-    bars: pd.DataFrame | Mapping[str, pd.DataFrame],
-    grid: Mapping[str, Sequence[Any]],
-    *,
-    symbol: Symbol | str | None = None,
-    cash: float = 100_000,
-    fee_rate: float | None = None,
-    slippage_bps: float | None = None,
-    stop_loss: float | None = None,
-    take_profit: float | None = None,
-    trailing_stop: float | None = None,
-    fill: Fill = "next_open",
-    periods_per_year: float = 252,
-    tie_equal_nodes: bool = True,
-    keep_returns: bool = False,
-) -> SweepResult:
-    """Backtest every combination of `grid` values in `spec` on one symbol; return metrics.
-
-    `grid` maps a path into the spec to the values to try, e.g.
-    ``{"entry.left.params.period": [5, 10], "risk.stop_loss": [0.05, 0.1]}``; list items
-    are addressed by position (``entry.items.0.left.params.period``). With
-    `tie_equal_nodes` a path into an indicator changes every identical indicator of the
-    spec too, so ``SMA(50)`` in the entry and in the exit move together. Each
-    combination's signals come from the compiler, which computes every distinct indicator
-    once across all combinations; then one kernel call simulates them all.
-
-    `bars` is the traded symbol's Bars frame, or {code: bars} when rules read other symbols
-    (the traded one is the spec's first symbol, or `symbol`). `symbol` brings the market's
-    lots and costs. The spec's risk, sizing and cost overrides apply unless the keyword
-    arguments override them. Long and short specs only; ``max_holding_bars`` and
-    volatility-target sizing are not modelled in sweeps (ConfigError).
-
-    Raises SpecError for a path that does not exist or a value the spec refuses.
-    """
-    traded, frames = _spec_frames(spec, bars, symbol)
-    _check_spec_support(spec)
-    paths = _check_grid(grid)
-    document = spec.model_dump(mode="json")
-    locations = {path: _locations(document, path, tie=tie_equal_nodes) for path in paths}
-    compiler = SignalCompiler(frames, symbol=traded)
-    frame = compiler.frame(None)
-    combinations = list(itertools.product(*(list(grid[p]) for p in paths)))
-    n, k = len(frame), len(combinations)
-    entries, exits = np.zeros((k, n), dtype=np.bool_), np.zeros((k, n), dtype=np.bool_)
-    configs = np.empty((k, nb.N_CONFIG))
-    overrides = {"stop_loss": stop_loss, "take_profit": take_profit, "trailing_stop": trailing_stop}
-    settings = SweepSettings(cash=cash, fill=fill, periods_per_year=periods_per_year)
-    for c, values in enumerate(combinations):
-        variant = _variant(document, locations, values)
-        entries[c] = compiler.condition(variant.entry)
-        if variant.exit is not None:
-            exits[c] = compiler.condition(variant.exit)
-        settings = _spec_settings(variant, settings, overrides, fee_rate, slippage_bps)
-        configs[c] = settings.config()
-    resolved = [_resolve_symbol(symbol, traded)]
-    open_, high, low, close = (
-        np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64)) for name in _OHLC
-    )
-    returns = np.zeros((k, n) if keep_returns else (1, 0))
-    with sk.limited_threads(k):
-        metrics = sk.sweep_signals_nb(
-            open_, high, low, close, 0, n, entries, exits, _params(resolved, settings)[0],
-            configs, float(settings.size), settings.direction_sign, float(periods_per_year),
-            returns,
-        )  # fmt: skip
-    table = _table(
-        [traded] * k, {p: [v[i] for v in combinations] for i, p in enumerate(paths)}, metrics
-    )
-    kept = None
-    if keep_returns:
-        kept = {traded: pd.DataFrame(returns.T, index=frame.index, columns=table.index)}
-    return SweepResult(
-        table=table,
-        parameters=tuple(paths),
-        settings={**_settings_dict(settings), "grid": {p: list(grid[p]) for p in paths}},
-        returns=kept,
-        notes=_notes(resolved),
-    )
-
-
 def crossover_pairs(fast: Sequence[int], slow: Sequence[int]) -> list[tuple[int, int]]:
     """Return every (fast, slow) window pair with fast < slow, fast-major, duplicates dropped.
 
@@ -491,10 +414,6 @@ def crossover_pairs(fast: Sequence[int], slow: Sequence[int]) -> list[tuple[int,
     if not pairs:
         raise ConfigError("No (fast, slow) pair has fast < slow: widen the ranges.")
     return pairs
-
-
-_OHLC = ("open", "high", "low", "close")
-_SWEEPABLE = ("entry", "exit", "short_entry", "short_exit", "risk")
 
 
 def _check_windows(values: Sequence[int], name: str) -> list[int]:
@@ -514,122 +433,6 @@ def _check_metric(metric: str) -> None:
         raise ConfigError(f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}.{hint}")
 
 
-def _check_frame(code: str, frame: Any) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"The bars of {code} must be a DataFrame, not {type(frame).__name__}.")
-    index = frame.index
-    is_canonical = (
-        isinstance(index, pd.DatetimeIndex)
-        and str(index.tz) == "UTC"
-        and len(index) > 0
-        and all(c in frame.columns and frame[c].dtype == np.float64 for c in _OHLC)
-        and index.is_monotonic_increasing
-        and not index.has_duplicates
-    )
-    bars = frame if is_canonical else check_bars(frame)
-    for column in _OHLC:
-        if not (bars[column].to_numpy() > 0).all():
-            raise DataError(
-                f"The bars of {code} have missing or non-positive {column} prices: drop or "
-                "fill those rows (vibetrading.domain.data.clean_bars) before sweeping."
-            )
-    return bars
-
-
-def _frames(bars: Mapping[str, pd.DataFrame] | pd.DataFrame) -> dict[str, pd.DataFrame]:
-    if isinstance(bars, pd.DataFrame):
-        code = str(bars.attrs.get("symbol") or _DEFAULT_CODE)
-        return {code: _check_frame(code, bars)}
-    if not isinstance(bars, Mapping) or not bars:
-        raise DataError("bars must be a Bars DataFrame or a non-empty dict {code: bars}.")
-    return {str(code): _check_frame(str(code), frame) for code, frame in bars.items()}
-
-
-def _resolve_symbol(symbol: Symbol | str | None, code: str) -> Symbol:
-    if isinstance(symbol, Symbol):
-        return symbol
-    if isinstance(symbol, str):
-        return Symbol.parse(symbol)
-    if symbol is not None:
-        raise ConfigError(f"symbol must be a Symbol, a code or None, not {type(symbol).__name__}.")
-    return Symbol.generic(code).model_copy(update={"code": code})
-
-
-def _symbols(symbol: SymbolInput, codes: tuple[str, ...]) -> list[Symbol | None]:
-    if isinstance(symbol, Mapping):
-        unknown = set(symbol) - set(codes)
-        if unknown:
-            raise ConfigError(f"symbol names codes without bars: {', '.join(sorted(unknown))}.")
-        return [_resolve_symbol(symbol.get(code), code) for code in codes]
-    if symbol is not None and len(codes) > 1:
-        raise ConfigError("With several bars frames, pass symbol as a dict {code: symbol}.")
-    return [_resolve_symbol(symbol, code) for code in codes]
-
-
-def _params(symbols: Sequence[Symbol | None], settings: SweepSettings) -> FloatArray:
-    params = np.zeros((len(symbols), nb.N_PARAMS))
-    params[:, nb.P_LOT] = 1.0
-    params[:, nb.P_SELL_LOT] = 1.0
-    params[:, nb.P_PRICE_LIMIT] = np.nan
-    for j, symbol in enumerate(symbols):
-        row = params[j]
-        if symbol is not None:
-            costs, rules = symbol.costs, symbol.rules
-            row[nb.P_COMMISSION_RATE] = costs.commission_rate
-            row[nb.P_COMMISSION_PER_UNIT] = costs.commission_per_share
-            row[nb.P_COMMISSION_MIN] = costs.commission_min
-            row[nb.P_STAMP_DUTY_BUY] = costs.stamp_duty_buy_rate
-            row[nb.P_STAMP_DUTY_SELL] = costs.stamp_duty_sell_rate
-            row[nb.P_LEVY] = costs.levy_rate
-            row[nb.P_SELL_FEE] = costs.sell_fee_rate
-            row[nb.P_SLIPPAGE] = costs.slippage_bps / 10_000
-            row[nb.P_LOT] = max(rules.lot_size, rules.quantity_step)
-            row[nb.P_SELL_LOT] = max(rules.sell_lot_size, rules.quantity_step)
-        if settings.fee_rate > 0:
-            row[nb.P_COMMISSION_RATE] = settings.fee_rate
-        if settings.slippage_bps > 0:
-            row[nb.P_SLIPPAGE] = settings.slippage_bps / 10_000
-    return params
-
-
-def _notes(symbols: Sequence[Symbol | None]) -> tuple[str, ...]:
-    notes = []
-    t_plus = [s.code for s in symbols if s is not None and s.rules.t_plus > 0]
-    limits = [s.code for s in symbols if s is not None and s.rules.price_limit_rate is not None]
-    if t_plus:
-        notes.append(
-            f"T+1 is not modelled in sweeps ({', '.join(t_plus[:5])}): a stop on the entry day "
-            "exits at once; confirm the chosen parameters with a full backtest."
-        )
-    if limits:
-        notes.append(
-            f"Daily price limits are not modelled in sweeps ({', '.join(limits[:5])}); "
-            "confirm the chosen parameters with a full backtest."
-        )
-    return tuple(notes)
-
-
-def _stack(columns: Sequence[npt.NDArray[Any]], width: int) -> FloatArray:
-    if len(columns) == 1:  # one series: a view of the caller's array, no copy
-        return np.ascontiguousarray(columns[0], dtype=np.float64).reshape(1, -1)
-    out = np.full((len(columns), width), np.nan)
-    for j, values in enumerate(columns):
-        out[j, : len(values)] = values
-    return out
-
-
-def _table(
-    symbols: Sequence[str], parameters: Mapping[str, Sequence[Any]], metrics: FloatArray
-) -> pd.DataFrame:
-    data: dict[str, Any] = {"symbol": list(symbols)}
-    data.update({name: list(values) for name, values in parameters.items()})
-    for position, name in enumerate(METRICS):
-        data[name] = metrics[:, position]
-    table = pd.DataFrame(data)
-    table["num_trades"] = table["num_trades"].fillna(0).astype(np.int64)
-    return table
-
-
 def _returns_by_symbol(
     grid: CrossoverGrid, owner: IntArray, returns: FloatArray
 ) -> dict[str, pd.DataFrame]:
@@ -646,131 +449,3 @@ def _returns_by_symbol(
 
 def _settings_dict(settings: SweepSettings) -> dict[str, Any]:
     return dict(dataclasses.asdict(settings))
-
-
-def _spec_frames(
-    spec: StrategySpec, bars: pd.DataFrame | Mapping[str, pd.DataFrame], symbol: Symbol | str | None
-) -> tuple[str, dict[str, pd.DataFrame]]:
-    frames = _frames(bars)
-    if isinstance(bars, pd.DataFrame):
-        code = symbol.code if isinstance(symbol, Symbol) else (symbol or next(iter(frames)))
-        return str(code), {str(code): next(iter(frames.values()))}
-    wanted = symbol.code if isinstance(symbol, Symbol) else symbol
-    if wanted is None:
-        wanted = spec.universe[0] if spec.universe[0] in frames else next(iter(frames))
-    if wanted not in frames:
-        raise SpecError(f"No bars for the traded symbol {wanted!r}; have {', '.join(frames)}.")
-    return wanted, frames
-
-
-def _check_spec_support(spec: StrategySpec) -> None:
-    if spec.direction == "both":
-        raise ConfigError("Sweeps trade one side: split a 'both' spec into long and short.")
-    if spec.risk.max_holding_bars is not None:
-        raise ConfigError("max_holding_bars is not modelled in sweeps; drop it to sweep.")
-    if spec.sizing.method == "volatility_target":
-        raise ConfigError("Volatility-target sizing is not modelled in sweeps.")
-
-
-def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[str]:
-    if not grid:
-        raise ConfigError("The grid is empty: map at least one spec path to values.")
-    for path, values in grid.items():
-        if path.split(".")[0] not in _SWEEPABLE:
-            raise ConfigError(
-                f"Cannot sweep {path!r}: grid paths start with {', '.join(_SWEEPABLE)}."
-            )
-        if isinstance(values, str | bytes) or not len(list(values)):
-            raise ConfigError(f"Give {path!r} a non-empty list of values.")
-    return list(grid)
-
-
-def _spec_settings(
-    spec: StrategySpec,
-    base: SweepSettings,
-    overrides: Mapping[str, float | None],
-    fee_rate: float | None,
-    slippage_bps: float | None,
-) -> SweepSettings:
-    costs = spec.costs
-    size_types = {"fixed_cash": "cash", "fixed_quantity": "quantity"}
-    settings = dataclasses.replace(
-        base,
-        fee_rate=_first(fee_rate, costs and costs.fee_rate, 0.0),
-        slippage_bps=_first(slippage_bps, costs and costs.slippage_bps, 0.0),
-        size=spec.sizing.value,
-        size_type=size_types.get(spec.sizing.method, "percent"),  # type: ignore[arg-type]
-        direction=spec.direction,  # type: ignore[arg-type]
-        **{name: _first(value, getattr(spec.risk, name)) for name, value in overrides.items()},
-    )
-    settings.check()
-    return settings
-
-
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None), None)
-
-
-def _split(path: str) -> list[str | int]:
-    return [int(part) if part.isdigit() else part for part in path.split(".")]
-
-
-def _get(document: Any, parts: Sequence[str | int], path: str) -> Any:
-    node = document
-    for part in parts:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            keys = ", ".join(map(str, node)) if isinstance(node, dict) else "list positions"
-            raise SpecError(
-                f"The spec has no {path!r}: at {part!r} expected one of {keys}."
-            ) from None
-    return node
-
-
-def _locations(document: dict[str, Any], path: str, *, tie: bool) -> list[list[str | int]]:
-    parts = _split(path)
-    parent = _get(document, parts[:-1], path)
-    if not (isinstance(parent, dict) and (parts[-1] in parent or parts[-2:-1] == ["params"])):
-        _get(document, parts, path)  # raises with the keys that exist
-    anchor = max(
-        (i for i in range(len(parts)) if _is_indicator(_get(document, parts[:i], path))),
-        default=None,
-    )
-    if not tie or anchor is None:
-        return [parts]
-    node, suffix = _get(document, parts[:anchor], path), parts[anchor:]
-    return [location + suffix for location in _find_equal(document, node, [])]
-
-
-def _is_indicator(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("kind") == "indicator"
-
-
-def _find_equal(node: Any, target: Any, here: list[str | int]) -> list[list[str | int]]:
-    if node == target:
-        return [here]
-    children: Sequence[tuple[str | int, Any]] = (
-        list(node.items()) if isinstance(node, dict) else list(enumerate(node))
-        if isinstance(node, list) else []
-    )  # fmt: skip
-    found = []
-    for key, child in children:
-        found += _find_equal(child, target, [*here, key])
-    return found
-
-
-def _variant(
-    document: dict[str, Any],
-    locations: Mapping[str, list[list[str | int]]],
-    values: Sequence[Any],
-) -> StrategySpec:
-    variant = copy.deepcopy(document)
-    for (path, places), value in zip(locations.items(), values, strict=True):
-        for parts in places:
-            _get(variant, parts[:-1], path)[parts[-1]] = value
-    try:
-        return StrategySpec.model_validate(variant)
-    except ValueError as e:
-        shown = dict(zip(locations, values, strict=True))
-        raise SpecError(f"The grid values {shown} make an invalid spec: {e}") from e

@@ -11,9 +11,9 @@ from vibetrading.domain.backtest.sweep import (
     SweepSettings,
     crossover_pairs,
     sweep_crossover,
-    sweep_spec,
 )
 from vibetrading.domain.backtest.sweep_kernels import EMA, SMA, moving_average_nb
+from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.strategy import Risk, StrategySpec
 from vibetrading.domain.strategy.compile import compile_signals
 from vibetrading.domain.strategy.expr import compare, crosses_above, crosses_below, indicator
