@@ -125,6 +125,7 @@ _T_WINS = 1
 _T_GROSS_WIN = 2
 _T_GROSS_LOSS = 3
 
+_CASH_RESIDUE = 1e-9  # relative rounding residue of a fill that counts as zero cash
 _DRAWDOWN_SLACK = 1e-12  # relative margin of the multiply-first new-worst-drawdown test
 
 
@@ -209,6 +210,15 @@ def moving_averages_nb(
 
 
 @njit(cache=True)
+def _settle_nb(cash: float, traded: float) -> float:
+    # As the engine's fills: a float-rounding residue of the sizing is no debt, but covering
+    # a short that more than doubled may leave the cash negative.
+    if 0.0 > cash >= -_CASH_RESIDUE * traded:
+        return 0.0
+    return cash
+
+
+@njit(cache=True)
 def _enter_nb(
     cash: float,
     raw_price: float,
@@ -229,8 +239,13 @@ def _enter_nb(
         return cash, 0.0, 0.0, 0.0, price
     notional = quantity * price
     fees = order_cost_nb(notional, quantity, side > 0, params)
-    cash = cash - side * notional - fees
-    return (cash if cash > 0.0 else 0.0), quantity, notional, fees, price
+    return (
+        _settle_nb(cash - side * notional - fees, notional + fees),
+        quantity,
+        notional,
+        fees,
+        price,
+    )
 
 
 @njit(cache=True)
@@ -243,8 +258,7 @@ def _exit_nb(
     quantity = abs(position)
     notional = quantity * price
     fees = order_cost_nb(notional, quantity, side > 0, params)
-    cash = cash - side * notional - fees
-    return (cash if cash > 0.0 else 0.0), notional, fees
+    return _settle_nb(cash - side * notional - fees, notional + fees), notional, fees
 
 
 @njit(cache=True)

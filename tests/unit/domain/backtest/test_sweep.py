@@ -4,6 +4,7 @@ import pytest
 import talib
 
 from vibetrading.domain.backtest import run_signals
+from vibetrading.domain.backtest._sweep_inputs import symbol_params
 from vibetrading.domain.backtest.stats import compute_stats
 from vibetrading.domain.backtest.sweep import (
     METRICS,
@@ -12,7 +13,7 @@ from vibetrading.domain.backtest.sweep import (
     crossover_pairs,
     sweep_crossover,
 )
-from vibetrading.domain.backtest.sweep_kernels import EMA, SMA, moving_average_nb
+from vibetrading.domain.backtest.sweep_kernels import EMA, SMA, moving_average_nb, sweep_signals_nb
 from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.strategy import Risk, StrategySpec
 from vibetrading.domain.strategy.compile import compile_signals
@@ -309,3 +310,26 @@ def test_sweep_spec_both_directions_raise_config_error(bars):
 
     with pytest.raises(ConfigError, match="one side"):
         sweep_spec(spec, bars, {"entry.right.value": [30.0]})
+
+
+def test_sweep_signals_nb_short_squeeze_keeps_negative_cash_like_the_engine():
+    index = pd.date_range("2024-01-01", periods=80, freq="D", tz="UTC").as_unit("ns")
+    close = np.r_[np.linspace(100.0, 90.0, 40), np.linspace(95.0, 400.0, 40)]
+    bars = pd.DataFrame(
+        {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close, "volume": 1e6},
+        index=index,
+    )
+    entries, exits = np.arange(80) == 5, np.arange(80) == 75
+    settings = SweepSettings(direction="short")
+
+    metrics = sweep_signals_nb(
+        *(bars[c].to_numpy() for c in ("open", "high", "low", "close")), 0, 80,
+        entries[None, :], exits[None, :], symbol_params([None])[0], settings.config()[None, :],
+        1.0, -1, 252.0, np.zeros((1, 0)),
+    )  # fmt: skip
+
+    engine, stats = engine_stats(
+        bars, pd.Series(entries, index=index), pd.Series(exits, index=index), direction="short"
+    )
+    assert engine.cash.min() < 0
+    assert_same_metrics(pd.Series(metrics[0], index=METRICS), stats)
