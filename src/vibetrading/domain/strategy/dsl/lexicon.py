@@ -192,8 +192,8 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
              "okay", "ok", "hey", "hi", "immediately", "right away", "now", "than", "its own",
              "thing", "set", "add", "with a", "place", "some", "any", "all", "only",
              "has", "have", "had", "was", "were", "idea", "rule", "rules", "system", "here",
-             "exactly", "going", "its", "their", "new", "chart", "charts", "condition",
-             "conditions", "i want to", "i'd like to", "would like to"),
+             "exactly", "going", "its", "their", "new", "etf", "fund", "chart", "charts",
+             "condition", "conditions", "i want to", "i'd like to", "would like to"),
 }  # fmt: skip
 
 ZH_WORDS: dict[str, tuple[str, ...]] = {

@@ -134,9 +134,8 @@ class OperandParser(Cursor):
         if token is None:
             return None
         self.skip("OF")
-        item = self.price() or self.indicator()
-        if item is None:
-            return None
+        # "VIX is above 30": a symbol on its own stands for its close
+        item = self.price() or self.indicator() or PriceField(field="close")
         self.used_symbols.append(token.key)
         return self.carry(item, item.model_copy(update={"symbol": token.key}))
 

@@ -16,6 +16,7 @@ from vibetrading.domain.strategy.dsl.concepts import Side
 from vibetrading.domain.strategy.dsl.operands import OperandParser
 from vibetrading.domain.strategy.dsl.tokens import Token
 from vibetrading.domain.strategy.expr import (
+    Arithmetic,
     Compare,
     CompareOp,
     Constant,
@@ -84,7 +85,7 @@ class RelationParser(OperandParser):
         token = self.peek()
         handler = self.handlers().get(token.key) if token and token.kind == "word" else None
         if handler is None and left is not None:
-            return self.suffix_compare(left) or self.bare_line(left)
+            return self.percent_offset(left) or self.suffix_compare(left) or self.bare_line(left)
         if handler is None:
             return None
         found = handler(left, self.advance())
@@ -267,6 +268,8 @@ class RelationParser(OperandParser):
             right = self.value() if self.take("AND", "TO") else None
         elif left is not None:
             right = self.value()
+        elif getattr(self.context.subject, "name", None) in ("macd", "kdj"):
+            left = self.context.subject  # "MACD在零轴上方金叉": the MACD's own cross
         return self.remember(concepts.golden_cross(self.context, left, right, above=above))
 
     def threshold(self, left: Any, word: Token) -> Any:
@@ -291,7 +294,9 @@ class RelationParser(OperandParser):
         if fraction is None or token is None:
             # a bare "falls" / 赚 is no condition; "falls 3 days in a row" is a streak
             is_streak = self.at("IN_A_ROW") or (self.at_kind("num") and self.at("BAR", offset=1))
-            return self.remember(concepts.day_move(word.key, left)) if is_streak else None
+            if is_streak:
+                return self.remember(concepts.day_move(word.key, left))
+            return self.move_to(left, word)
         bars = None
         if self.take("OF", "WITHIN", "FOR"):
             self.skip("PREV")
@@ -299,6 +304,31 @@ class RelationParser(OperandParser):
         down = word.key == "LOSS"
         found = concepts.percent_move(self.context, float(fraction / 100), bars, down=down)
         return self.remember(found)
+
+    def move_to(self, left: Any, word: Token) -> Any:
+        # 涨到中轨 / "falls to the lower band": reaching a line, a non-strict state
+        self.skip("TO")
+        right = self.value()
+        if right is None:
+            return None
+        left = self.subject(left, right)
+        op: CompareOp = "<=" if word.key == "LOSS" else ">="
+        found = Compare(op=op, left=left, right=right)
+        text = f"'{word.text}' read as {concepts.label(left)} {op} {concepts.label(right)}"
+        return self.remember(self.context.note(found, text))
+
+    def percent_offset(self, left: Any) -> Any:
+        # "price is 5% above the 50-day MA": above the line scaled by 1.05
+        token = self.peek()
+        fraction = self.take_number(percent=True)
+        side = self.take("GT", "LT") if fraction is not None else None
+        right = self.value() if side is not None else None
+        if token is None or fraction is None or side is None or right is None:
+            return None
+        up = side.key == "GT"
+        scale = 1 + fraction / 100 if up else 1 - fraction / 100
+        level = Arithmetic(op="*", left=right, right=Constant(value=float(scale)))
+        return self.remember(Compare(op=">" if up else "<", left=left, right=level))
 
     def pullback(self, left: Any, word: Token) -> Any:
         token = self.peek()

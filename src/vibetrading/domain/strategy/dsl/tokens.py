@@ -174,8 +174,9 @@ class _Scanner:
     def may_name_symbol(self) -> bool:
         # a bare ticker (QQQ) only where an instrument is expected: first, or after
         # buy/sell/short, "of"/"on"/"in", or "AAPL and"
-        previous = self.tokens[-1] if self.tokens else None
-        if previous is None or previous.kind in ("sep", "sym"):
+        shown = [t for t in self.tokens if t.kind != "fill"]
+        previous = shown[-1] if shown else None
+        if previous is None or previous.kind == "sep":
             return True
         return previous.kind == "word" and previous.key in _BEFORE_SYMBOL
 
