@@ -32,12 +32,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm  # type: ignore[import-untyped]
 
 from vibetrading.errors import ConfigError, DataError
 
@@ -53,6 +53,8 @@ __all__ = [
     "probability_of_backtest_overfitting",
     "sharpe_ratio",
 ]
+
+_NORMAL = NormalDist()  # the standard normal; statistics is exact enough and costs no import
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -161,7 +163,7 @@ def probabilistic_sharpe_ratio(
     if observations < 2 or not radicand > 0 or not math.isfinite(sharpe):
         return math.nan
     z = (sharpe - benchmark_sharpe) * math.sqrt(observations - 1) / math.sqrt(radicand)
-    return float(norm.cdf(z))
+    return _NORMAL.cdf(z)
 
 
 def expected_max_sharpe(trials: int, sharpe_variance: float, *, mean_sharpe: float = 0.0) -> float:
@@ -178,7 +180,9 @@ def expected_max_sharpe(trials: int, sharpe_variance: float, *, mean_sharpe: flo
     if trials == 1:
         return float(mean_sharpe)
     gamma = EULER_MASCHERONI
-    spread = (1 - gamma) * norm.ppf(1 - 1 / trials) + gamma * norm.ppf(1 - 1 / (trials * math.e))
+    spread = (1 - gamma) * _NORMAL.inv_cdf(1 - 1 / trials) + gamma * _NORMAL.inv_cdf(
+        1 - 1 / (trials * math.e)
+    )
     return float(mean_sharpe + math.sqrt(sharpe_variance) * spread)
 
 
