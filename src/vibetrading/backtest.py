@@ -30,7 +30,8 @@ from typing import Any
 import pandas as pd
 
 from vibetrading.domain.backtest import BacktestResult, run_signals
-from vibetrading.domain.backtest.sweep import SweepResult, sweep_crossover, sweep_spec
+from vibetrading.domain.backtest.sweep import SweepResult, sweep_crossover
+from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.errors import ConfigError, SpecError
 
@@ -54,7 +55,7 @@ def sweep(
     """Backtest `strategy` for every combination of `grid` in one compiled pass.
 
     `grid` maps dotted paths inside the spec (``"entry.left.params.period"``) to the values
-    to try; `options` are those of :func:`vibetrading.domain.backtest.sweep.sweep_spec`.
+    to try; `options` are those of :func:`vibetrading.domain.backtest.sweep_spec.sweep_spec`.
     """
     return sweep_spec(_spec(strategy), bars, grid, **options)
 
