@@ -62,6 +62,7 @@ import pandas as pd
 
 from vibetrading.domain.backtest import kernels as nb
 from vibetrading.domain.backtest.result import BacktestResult, build_orders, build_trades
+from vibetrading.domain.backtest.stats import periods_per_year_for
 from vibetrading.domain.data.bars import BAR_COLUMNS, check_bars
 from vibetrading.domain.trading.costs import CostModel
 from vibetrading.domain.trading.markets import Market
@@ -165,7 +166,7 @@ def run_signals(
     book = _load_inputs(bars, entries, exits, short_entries, short_exits, symbol, options)
     _check_shorting(book.symbols, options)
     _convert_currencies(book, fx, base_currency)
-    ppy = periods_per_year or _periods_per_year(book.index, book.symbols[0].rules.annualisation)
+    ppy = periods_per_year or periods_per_year_for(book.index, book.symbols[0].rules.annualisation)
     sizes = _entry_sizes(book, options, ppy)
     equity, cash_values, positions, orders, trades = _simulate(book, options, sizes)
     settings = options.settings(book, ppy)
@@ -673,9 +674,8 @@ def _entry_sizes(book: _Book, options: _Options, periods_per_year: float) -> Flo
 
 
 def _session_ids(index: pd.DatetimeIndex, timezone: str) -> npt.NDArray[np.int64]:
-    local = index.tz_convert(timezone)
-    dates = local.tz_localize(None).normalize()
-    return np.asarray(dates.asi8 // _NS_PER_DAY, dtype=np.int64)
+    local = index if timezone == "UTC" else index.tz_convert(timezone).tz_localize(None)
+    return np.asarray(local.as_unit("ns").asi8 // _NS_PER_DAY, dtype=np.int64)
 
 
 def _previous_session_close(close: FloatArray, sessions: npt.NDArray[np.int64]) -> FloatArray:
@@ -685,22 +685,6 @@ def _previous_session_close(close: FloatArray, sessions: npt.NDArray[np.int64]) 
     last_close = close[np.r_[starts[1:] - 1, len(close) - 1]]
     previous = np.r_[np.nan, last_close]
     return np.asarray(previous[number], dtype=np.float64)
-
-
-def _periods_per_year(index: pd.DatetimeIndex, annualisation: float) -> float:
-    # The same reading of bar spacing as stats.periods_per_year_for.
-    if len(index) < 2:
-        return float(annualisation)
-    spacing_days = float(np.median(np.diff(index.asi8))) / _NS_PER_DAY
-    if spacing_days < 0.75:
-        per_date = pd.Series(1, index=index).groupby(index.normalize()).size()
-        return float(np.median(per_date.to_numpy())) * float(annualisation)
-    if spacing_days < 4:
-        return float(annualisation)
-    for low, high, periods in ((4, 10, 52.0), (25, 35, 12.0), (80, 100, 4.0), (350, 380, 1.0)):
-        if low <= spacing_days < high:
-            return periods
-    return 365.25 / spacing_days
 
 
 def _check_benchmark(benchmark: pd.Series | None) -> pd.Series | None:

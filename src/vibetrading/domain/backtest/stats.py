@@ -205,8 +205,9 @@ def periods_per_year_for(index: pd.DatetimeIndex, market_annualisation: float) -
         return float(market_annualisation)
     spacing_days = float(np.median(np.diff(index.as_unit("ns").asi8))) / _NS_PER_DAY
     if spacing_days < 0.75:
-        per_date = pd.Series(1, index=index).groupby(index.normalize()).size()
-        return float(np.median(per_date.to_numpy())) * float(market_annualisation)
+        days = index.as_unit("ns").asi8 // _NS_PER_DAY  # sorted bars: equal days are adjacent
+        per_date = np.diff(np.flatnonzero(np.r_[True, days[1:] != days[:-1], True]))
+        return float(np.median(per_date)) * float(market_annualisation)
     if spacing_days < 4:
         return float(market_annualisation)
     for low, high, periods in ((4, 10, 52.0), (25, 35, 12.0), (80, 100, 4.0), (350, 380, 1.0)):
