@@ -179,9 +179,14 @@ def _clean(tokens: list[Token]) -> list[Token]:
         kept.append(token)
     while kept and kept[0].kind == "word" and kept[0].key in _EDGE:
         kept.pop(0)
-    while kept and kept[-1].kind == "word" and kept[-1].key in _EDGE:
+    while kept and kept[-1].kind == "word" and kept[-1].key in _EDGE and not _is_later(kept):
         kept.pop()
     return kept
+
+
+def _is_later(tokens: list[Token]) -> bool:
+    # "两天后买入": the AFTER of "N days later" belongs to the condition
+    return tokens[-1].key == "AFTER" and len(tokens) > 1 and tokens[-2].key == "BAR"
 
 
 def _joined(first: list[Token], second: list[Token], key: str = "AND") -> list[Token]:
