@@ -59,3 +59,15 @@ def test_readme_command_prints_what_readme_shows(command, expected, shell_env):
     assert (result.returncode != 0) == is_error, result.stderr
     missing = [line for line in shown if line not in actual]
     assert not missing, "\n".join(["README shows lines the command did not print:", *missing])
+
+
+def test_readme_python_blocks_run_in_order(tmp_path, monkeypatch, shell_env):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+
+    assert len(blocks) >= 2
+    assert (tmp_path / "report.html").exists()
