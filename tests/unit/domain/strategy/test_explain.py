@@ -1,7 +1,6 @@
 """Explanations in English and Chinese: what a spec does, when it works, how often it signals."""
 
 # Chinese text keeps its full-width punctuation on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """parse_strategy: the golden corpus, and one test per SEMANTICS.md convention."""
 
 # Chinese text keeps its full-width punctuation on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """render_spec: canonical sentences, and parse(render(spec)) == spec in both languages."""
 
 # Chinese text keeps its full-width punctuation on purpose.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
