@@ -34,16 +34,9 @@ from vibetrading.domain.backtest.sweep import SweepResult, sweep_crossover
 from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.errors import ConfigError, SpecError
+from vibetrading.services.backtests import spec_options
 
 __all__ = ["Backtest", "BacktestResult", "SweepResult", "run_signals", "sweep", "sweep_crossover"]
-
-_SIZE_TYPES = {
-    "percent_equity": "percent",
-    "fixed_cash": "cash",
-    "fixed_quantity": "quantity",
-    "equal_weight": "equal_weight",
-    "volatility_target": "volatility_target",
-}
 
 
 def sweep(
@@ -102,28 +95,9 @@ class Backtest:
             self.entries, self.exits = signals.entries, signals.exits
         self.result: BacktestResult | None = None
 
-    def _spec_options(self) -> dict[str, Any]:
-        if self.spec is None:
-            return {}
-        risk, costs = self.spec.risk, self.spec.costs
-        options: dict[str, Any] = {
-            "stop_loss": risk.stop_loss,
-            "take_profit": risk.take_profit,
-            "trailing_stop": risk.trailing_stop,
-            "max_holding_bars": risk.max_holding_bars,
-            "direction": self.spec.direction,
-            "size": self.spec.sizing.value,
-            "size_type": _SIZE_TYPES[self.spec.sizing.method],
-        }
-        if costs is not None and costs.fee_rate is not None:
-            options["fee_rate"] = costs.fee_rate
-        if costs is not None and costs.slippage_bps is not None:
-            options["slippage_bps"] = costs.slippage_bps
-        return options
-
     def run(self, **options: Any) -> BacktestResult:
         """Run the backtest; `options` override those given at construction and the spec's."""
-        merged = {**self._spec_options(), **self.options, **options}
+        merged = {**(spec_options(self.spec) if self.spec else {}), **self.options, **options}
         self.result = run_signals(self.bars, self.entries, self.exits, symbol=self.symbol, **merged)
         return self.result
 

@@ -21,7 +21,7 @@ from vibetrading.errors import ConfigError, EmptyData, SpecError
 from vibetrading.services.market_data import MarketDataService
 from vibetrading.services.ports import ProgressCallback
 
-__all__ = ["BacktestOutcome", "BacktestRequest", "BacktestService"]
+__all__ = ["BacktestOutcome", "BacktestRequest", "BacktestService", "spec_options"]
 
 Fill = Literal["next_open", "close"]
 _SIZE_TYPES = {
@@ -166,34 +166,46 @@ class BacktestService:
     def _options(
         request: BacktestRequest, spec: StrategySpec | None, symbols: list[Symbol | None]
     ) -> dict[str, Any]:
-        risk = spec.risk if spec else None
-        costs = spec.costs if spec else None
-        options: dict[str, Any] = {
-            "fill": request.fill,
-            "cash": request.cash,
-            "symbol": symbols[0] if len(symbols) == 1 else {s.code: s for s in symbols if s},
-            "stop_loss": _first(request.stop_loss, risk and risk.stop_loss),
-            "take_profit": _first(request.take_profit, risk and risk.take_profit),
-            "trailing_stop": _first(request.trailing_stop, risk and risk.trailing_stop),
-            "max_holding_bars": risk.max_holding_bars if risk else None,
-            "fee_rate": _first(request.fee_rate, costs and costs.fee_rate, 0.0),
-            "slippage_bps": _first(request.slippage_bps, costs and costs.slippage_bps, 0.0),
+        options = spec_options(spec) if spec else {}
+        overrides = {
+            "stop_loss": request.stop_loss,
+            "take_profit": request.take_profit,
+            "trailing_stop": request.trailing_stop,
+            "fee_rate": request.fee_rate,
+            "slippage_bps": request.slippage_bps,
         }
-        if spec is not None:
-            options["direction"] = spec.direction
-            options["size"] = spec.sizing.value
-            options["size_type"] = _SIZE_TYPES[spec.sizing.method]
+        options.update({k: v for k, v in overrides.items() if v is not None})
+        options.update(
+            fill=request.fill,
+            cash=request.cash,
+            symbol=symbols[0] if len(symbols) == 1 else {s.code: s for s in symbols if s},
+        )
         return options
+
+
+def spec_options(spec: StrategySpec) -> dict[str, Any]:
+    """Return the ``run_signals`` options a spec sets: risk exits, direction, sizing, costs."""
+    risk, costs = spec.risk, spec.costs
+    options: dict[str, Any] = {
+        "stop_loss": risk.stop_loss,
+        "take_profit": risk.take_profit,
+        "trailing_stop": risk.trailing_stop,
+        "max_holding_bars": risk.max_holding_bars,
+        "direction": spec.direction,
+        "size": spec.sizing.value,
+        "size_type": _SIZE_TYPES[spec.sizing.method],
+    }
+    if costs is not None and costs.fee_rate is not None:
+        options["fee_rate"] = costs.fee_rate
+    if costs is not None and costs.slippage_bps is not None:
+        options["slippage_bps"] = costs.slippage_bps
+    return options
 
 
 @dataclass
 class _Report:
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None), None)
 
 
 def _one(frames: Mapping[str, Any]) -> Any:
