@@ -17,7 +17,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestOutcome
 
-__all__ = ["backtest", "outcome_json", "read_bars_file"]
+__all__ = ["backtest", "outcome_json", "read_bars_file", "render_outcome"]
 
 
 class BacktestFormat(StrEnum):
@@ -135,7 +135,7 @@ def backtest(
     if output is BacktestFormat.json:
         console.file.write(json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False) + "\n")
         return
-    console.print(_render(outcome))
+    console.print(render_outcome(outcome))
     if report is not None:
         console.print(f"report written to {report}")
 
@@ -239,7 +239,8 @@ def _format(name: str, value: Any) -> str:
     return str(value)
 
 
-def _render(outcome: BacktestOutcome) -> Group:
+def render_outcome(outcome: BacktestOutcome) -> Group:
+    """Return the cards, equity chart, trade table and notes of a backtest outcome."""
     from vibetrading.cli.charts import line_chart
 
     stats = outcome.stats

@@ -87,3 +87,5 @@ def test_tour_shows_samples_and_2008(monkeypatch, capsys):
     assert code in (0, None)
     assert "Market data available offline" in out
     assert "SPX · S&P 500 · 1d · 253 bars" in out
+    assert "RSI(14) strategy on GOOG" in out
+    assert "26 trades" in out
