@@ -23,6 +23,7 @@ With a strategy (a spec, or the idea in words)::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from vibetrading.domain.backtest.sweep_spec import sweep_spec
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.errors import ConfigError, SpecError
 from vibetrading.services.backtests import spec_options
+from vibetrading.services.strategies import check_spec
 
 __all__ = ["Backtest", "BacktestResult", "SweepResult", "run_signals", "sweep", "sweep_crossover"]
 
@@ -55,6 +57,8 @@ def sweep(
 
 def _spec(strategy: StrategySpec | str, symbol: str = "SPX") -> StrategySpec:
     if isinstance(strategy, StrategySpec):
+        for warning in check_spec(strategy):
+            warnings.warn(warning, stacklevel=3)
         return strategy
     from vibetrading.domain.strategy.dsl import parse_strategy
 

@@ -110,6 +110,9 @@ class BacktestService:
 
     def _spec(self, request: BacktestRequest, report: _Report) -> StrategySpec | None:
         if request.spec is not None:
+            from vibetrading.services.strategies import check_spec
+
+            report.warnings += check_spec(request.spec)
             return request.spec
         if request.strategy is None:
             return None

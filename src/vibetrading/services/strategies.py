@@ -12,8 +12,15 @@ from vibetrading.domain.strategy.compile import compile_signals
 from vibetrading.domain.strategy.dsl import parse_strategy
 from vibetrading.domain.strategy.explain import Explanation, explain_spec
 from vibetrading.domain.strategy.validate import validate_spec
+from vibetrading.errors import SpecError
 
-__all__ = ["ParsedStrategy", "explain_strategy", "read_strategy", "strategy_signals"]
+__all__ = [
+    "ParsedStrategy",
+    "check_spec",
+    "explain_strategy",
+    "read_strategy",
+    "strategy_signals",
+]
 
 Language = Literal["en", "zh"]
 
@@ -69,6 +76,14 @@ def read_strategy(text: str, *, default_symbol: str = "SPX") -> ParsedStrategy:
     if result.errors:
         result.spec = None
     return result
+
+
+def check_spec(spec: StrategySpec) -> list[str]:
+    """Raise SpecError when `spec` can never run as meant; return its warnings otherwise."""
+    check = validate_spec(spec)
+    if check.errors:
+        raise SpecError("; ".join(check.errors))
+    return list(check.warnings)
 
 
 def strategy_signals(spec: StrategySpec, bars: pd.DataFrame) -> pd.DataFrame:

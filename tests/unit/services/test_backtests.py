@@ -5,7 +5,7 @@ from vibetrading.adapters.providers.bundled import SampleProvider
 from vibetrading.domain.backtest import run_signals
 from vibetrading.domain.strategy import Risk, StrategySpec
 from vibetrading.domain.strategy.expr import compare, crosses_above, crosses_below, indicator
-from vibetrading.errors import ConfigError, EmptyData
+from vibetrading.errors import ConfigError, EmptyData, SpecError
 from vibetrading.services.backtests import BacktestRequest, BacktestService
 from vibetrading.services.market_data import MarketDataService
 from vibetrading.testing import InMemoryBarStore, make_bars
@@ -108,3 +108,18 @@ def test_backtest_signals_without_common_dates_explained(service):
 
     with pytest.raises(EmptyData, match="no timestamp in common"):
         service.run(BacktestRequest(signals=signals, symbols=("SPX",)))
+
+
+def test_backtest_spec_that_can_never_hold_refused(service):
+    spec = StrategySpec(entry=compare(indicator("rsi", period=14), ">", 120))
+
+    with pytest.raises(SpecError, match="RSI"):
+        service.run(BacktestRequest(spec=spec, symbols=("SPX",)))
+
+
+def test_backtest_spec_without_exit_warns(service):
+    spec = StrategySpec(entry=compare(indicator("rsi", period=14), "<", 30))
+
+    outcome = service.run(BacktestRequest(spec=spec, symbols=("SPX",)))
+
+    assert any("No exit" in warning for warning in outcome.warnings)

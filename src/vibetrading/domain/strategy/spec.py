@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vibetrading.domain.data.bars import Timeframe
 from vibetrading.domain.strategy.expr import Expr, is_boolean
@@ -161,5 +161,8 @@ def load_spec(source: str | dict[str, Any]) -> StrategySpec:
         document.pop(key, None)
     try:
         return StrategySpec.model_validate(document)
-    except ValueError as e:
-        raise SpecError(f"The spec is invalid: {e}") from e
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'spec'}: {error['msg']}" for error in e.errors()
+        )
+        raise SpecError(f"The spec is invalid: {problems}") from e
