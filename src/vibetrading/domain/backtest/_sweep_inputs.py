@@ -11,6 +11,7 @@ import pandas as pd
 
 from vibetrading.domain.backtest import kernels as nb
 from vibetrading.domain.backtest import sweep_kernels as sk
+from vibetrading.domain.backtest.engine import write_cost_params
 from vibetrading.domain.data.bars import check_bars
 from vibetrading.domain.trading.symbols import Symbol
 from vibetrading.errors import ConfigError, DataError
@@ -100,17 +101,7 @@ def symbol_params(
     for j, symbol in enumerate(symbols):
         row = params[j]
         if symbol is not None:
-            costs, rules = symbol.costs, symbol.rules
-            row[nb.P_COMMISSION_RATE] = costs.commission_rate
-            row[nb.P_COMMISSION_PER_UNIT] = costs.commission_per_share
-            row[nb.P_COMMISSION_MIN] = costs.commission_min
-            row[nb.P_STAMP_DUTY_BUY] = costs.stamp_duty_buy_rate
-            row[nb.P_STAMP_DUTY_SELL] = costs.stamp_duty_sell_rate
-            row[nb.P_LEVY] = costs.levy_rate
-            row[nb.P_SELL_FEE] = costs.sell_fee_rate
-            row[nb.P_SLIPPAGE] = costs.slippage_bps / 10_000
-            row[nb.P_LOT] = max(rules.lot_size, rules.quantity_step)
-            row[nb.P_SELL_LOT] = max(rules.sell_lot_size, rules.quantity_step)
+            write_cost_params(row, symbol.costs, symbol.rules)
         if fee_rate > 0:
             row[nb.P_COMMISSION_RATE] = fee_rate
         if slippage_bps > 0:

@@ -65,11 +65,11 @@ from vibetrading.domain.backtest.result import BacktestResult, build_orders, bui
 from vibetrading.domain.backtest.stats import periods_per_year_for
 from vibetrading.domain.data.bars import BAR_COLUMNS, check_bars
 from vibetrading.domain.trading.costs import CostModel
-from vibetrading.domain.trading.markets import Market
+from vibetrading.domain.trading.markets import Market, MarketRules
 from vibetrading.domain.trading.symbols import Symbol
 from vibetrading.errors import ConfigError, DataError
 
-__all__ = ["Direction", "Fill", "OrderType", "SizeType", "run_signals"]
+__all__ = ["Direction", "Fill", "OrderType", "SizeType", "run_signals", "write_cost_params"]
 
 Fill = Literal["next_open", "close"]
 SizeType = Literal["percent", "cash", "quantity", "equal_weight", "volatility_target"]
@@ -639,16 +639,7 @@ def _params(symbols: list[Symbol], options: _Options) -> FloatArray:
         costs = _costs(symbol, options)
         rules = symbol.rules
         row = params[j]
-        row[nb.P_COMMISSION_RATE] = costs.commission_rate
-        row[nb.P_COMMISSION_PER_UNIT] = costs.commission_per_share
-        row[nb.P_COMMISSION_MIN] = costs.commission_min
-        row[nb.P_STAMP_DUTY_BUY] = costs.stamp_duty_buy_rate
-        row[nb.P_STAMP_DUTY_SELL] = costs.stamp_duty_sell_rate
-        row[nb.P_LEVY] = costs.levy_rate
-        row[nb.P_SELL_FEE] = costs.sell_fee_rate
-        row[nb.P_SLIPPAGE] = costs.slippage_bps / 10_000
-        row[nb.P_LOT] = max(rules.lot_size, rules.quantity_step)
-        row[nb.P_SELL_LOT] = max(rules.sell_lot_size, rules.quantity_step)
+        write_cost_params(row, costs, rules)
         row[nb.P_T_PLUS] = rules.t_plus
         limit = rules.price_limit_rate
         row[nb.P_PRICE_LIMIT] = np.nan if limit is None else limit
@@ -671,6 +662,20 @@ def _entry_sizes(book: _Book, options: _Options, periods_per_year: float) -> Flo
             weight = options.size / (realised * np.sqrt(periods_per_year))
         sizes[rows, j] = np.minimum(weight, 1.0)
     return sizes
+
+
+def write_cost_params(row: FloatArray, costs: CostModel, rules: MarketRules) -> None:
+    """Write a symbol's costs and lot sizes into one row of the kernels' ``P_*`` parameters."""
+    row[nb.P_COMMISSION_RATE] = costs.commission_rate
+    row[nb.P_COMMISSION_PER_UNIT] = costs.commission_per_share
+    row[nb.P_COMMISSION_MIN] = costs.commission_min
+    row[nb.P_STAMP_DUTY_BUY] = costs.stamp_duty_buy_rate
+    row[nb.P_STAMP_DUTY_SELL] = costs.stamp_duty_sell_rate
+    row[nb.P_LEVY] = costs.levy_rate
+    row[nb.P_SELL_FEE] = costs.sell_fee_rate
+    row[nb.P_SLIPPAGE] = costs.slippage_bps / 10_000
+    row[nb.P_LOT] = max(rules.lot_size, rules.quantity_step)
+    row[nb.P_SELL_LOT] = max(rules.sell_lot_size, rules.quantity_step)
 
 
 def _session_ids(index: pd.DatetimeIndex, timezone: str) -> npt.NDArray[np.int64]:
