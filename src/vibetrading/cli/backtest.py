@@ -14,10 +14,27 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from vibetrading.cli.inputs import (
+    CashOption,
+    DataOption,
+    EndOption,
+    FeesOption,
+    FillModel,
+    FillOption,
+    SlippageOption,
+    StartOption,
+    StopLossOption,
+    TakeProfitOption,
+    TrailingStopOption,
+    read_bars_file,
+    read_signals_file,
+    read_spec_file,
+)
+
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestOutcome
 
-__all__ = ["backtest", "outcome_json", "read_bars_file", "render_outcome"]
+__all__ = ["backtest", "outcome_json", "render_outcome"]
 
 
 class BacktestFormat(StrEnum):
@@ -25,13 +42,6 @@ class BacktestFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-class FillModel(StrEnum):
-    """When orders fill."""
-
-    next_open = "next_open"
-    close = "close"
 
 
 _PERCENT = {
@@ -74,28 +84,16 @@ def backtest(
     symbol: Annotated[
         list[str] | None, typer.Option("--symbol", help="Symbol(s) to trade; repeat for more.")
     ] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="A bars CSV, traded as a generic instrument.")
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
-    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 100_000.0,
-    fill: Annotated[
-        FillModel, typer.Option("--fill", help="next_open or close.")
-    ] = FillModel.next_open,
-    fees: Annotated[
-        float | None, typer.Option("--fees", help="Commission as a fraction of notional.")
-    ] = None,
-    slippage: Annotated[float | None, typer.Option("--slippage", help="Slippage in bps.")] = None,
-    stop_loss: Annotated[
-        float | None, typer.Option("--stop-loss", help="Fraction, e.g. 0.05.")
-    ] = None,
-    take_profit: Annotated[
-        float | None, typer.Option("--take-profit", help="Fraction, e.g. 0.10.")
-    ] = None,
-    trailing_stop: Annotated[
-        float | None, typer.Option("--trailing-stop", help="Fraction, e.g. 0.08.")
-    ] = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    fill: FillOption = FillModel.next_open,
+    fees: FeesOption = None,
+    slippage: SlippageOption = None,
+    stop_loss: StopLossOption = None,
+    take_profit: TakeProfitOption = None,
+    trailing_stop: TrailingStopOption = None,
     output: Annotated[
         BacktestFormat, typer.Option("--format", help="table or json.")
     ] = BacktestFormat.table,
@@ -114,10 +112,10 @@ def backtest(
         )
     request = BacktestRequest(
         strategy=strategy,
-        spec=_read_spec(spec),
-        signals=_read_signals(signals),
+        spec=read_spec_file(spec) if spec else None,
+        signals=read_signals_file(signals) if signals else None,
         symbols=tuple(symbol or ()),
-        bars=_read_bars(data),
+        bars=read_bars_file(data) if data else None,
         start=start,
         end=end,
         cash=cash,
@@ -138,44 +136,6 @@ def backtest(
     console.print(render_outcome(outcome))
     if report is not None:
         console.print(f"report written to {report}")
-
-
-def _read_spec(path: Path | None) -> Any:
-    if path is None:
-        return None
-    from vibetrading.domain.strategy import load_spec
-    from vibetrading.errors import NotFound
-
-    if not path.is_file():
-        raise NotFound(f"No such file: {path}")
-    return load_spec(path.read_text(encoding="utf-8"))
-
-
-def _read_signals(path: Path | None) -> Any:
-    if path is None:
-        return None
-    from vibetrading.adapters.providers.files import read_signal_file
-
-    return read_signal_file(path)
-
-
-def _read_bars(path: Path | None) -> Any:
-    return None if path is None else read_bars_file(path)
-
-
-def read_bars_file(path: Path) -> Any:
-    """Read and clean a bars CSV or Parquet file as a generic instrument."""
-    from vibetrading.adapters.providers.files import read_bar_file
-    from vibetrading.domain.data import clean_bars
-    from vibetrading.domain.data.resample import infer_timeframe
-
-    frame, _ = read_bar_file(path)
-    import pandas as pd
-
-    timeframe = infer_timeframe(pd.DatetimeIndex(frame.index).dropna().unique().sort_values())
-    bars, _ = clean_bars(frame, timeframe=timeframe)
-    bars.attrs.update(symbol="DATA", timeframe=timeframe.value, source=f"csv:{path.name}")
-    return bars
 
 
 def _write_report(outcome: BacktestOutcome, path: Path) -> None:

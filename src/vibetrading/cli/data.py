@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from vibetrading.cli.inputs import EndOption, StartOption
+
 __all__ = ["data_app"]
 
 data_app = typer.Typer(help="Market data: list, show, import and fetch bars.", no_args_is_help=True)
@@ -42,10 +44,6 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-StartOption = Annotated[
-    str | None, typer.Option("--start", help="First date, YYYY-MM-DD (inclusive).")
-]
-EndOption = Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD (inclusive).")]
 TimeframeOption = Annotated[
     str, typer.Option("--timeframe", "-t", help="Bar length: 1m 5m 15m 1h 4h 1d 1w 1M.")
 ]

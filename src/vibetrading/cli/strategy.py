@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vibetrading.cli.inputs import read_bars_file, read_spec_file
+
 __all__ = ["strategy_app"]
 
 strategy_app = typer.Typer(
@@ -34,15 +36,6 @@ class Lang(StrEnum):
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
-
-
-def _load(path: Path) -> Any:
-    from vibetrading.domain.strategy import load_spec
-    from vibetrading.errors import NotFound
-
-    if not path.is_file():
-        raise NotFound(f"No such file: {path}")
-    return load_spec(path.read_text(encoding="utf-8"))
 
 
 @strategy_app.command("parse")
@@ -99,12 +92,11 @@ def signals(
     out: Annotated[Path, typer.Option("--out", help="Where to write timestamp,entry,exit.")],
 ) -> None:
     """Write the rule signals of SPEC on the bars as 0/1 ``timestamp,entry,exit`` rows."""
-    from vibetrading.cli.backtest import read_bars_file
     from vibetrading.cli.render import format_timestamps
     from vibetrading.services.strategies import strategy_signals
 
     bars = read_bars_file(data)
-    frame = strategy_signals(_load(spec), bars)
+    frame = strategy_signals(read_spec_file(spec), bars)
     stamps = format_timestamps(frame.index, timeframe=str(bars.attrs.get("timeframe", "1d")))
     lines = ["timestamp,entry,exit"] + [
         f"{stamp},{int(entry)},{int(exit_)}"
@@ -133,11 +125,9 @@ def explain(
     """Explain what a strategy does, when it tends to work and fail, and how often it signals."""
     from vibetrading.services.strategies import explain_strategy
 
-    loaded = _load(spec)
+    loaded = read_spec_file(spec)
     bars = None
     if data is not None:
-        from vibetrading.cli.backtest import read_bars_file
-
         bars = read_bars_file(data)
     elif symbol is not None:
         from vibetrading.data import service

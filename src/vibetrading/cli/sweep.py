@@ -16,6 +16,21 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from vibetrading.cli.inputs import (
+    CashOption,
+    DataOption,
+    EndOption,
+    FeesOption,
+    FillModel,
+    FillOption,
+    SlippageOption,
+    StartOption,
+    StopLossOption,
+    TakeProfitOption,
+    read_bars_file,
+    read_spec_file,
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -36,13 +51,6 @@ class Crossover(StrEnum):
 
     sma = "sma"
     ema = "ema"
-
-
-class FillModel(StrEnum):
-    """When orders fill."""
-
-    next_open = "next_open"
-    close = "close"
 
 
 _SHADES = " ░▒▓█"
@@ -70,25 +78,15 @@ def sweep(
     symbol: Annotated[
         list[str] | None, typer.Option("--symbol", help="Symbol(s) to sweep; repeat for more.")
     ] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="A bars CSV, traded as a generic instrument.")
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
-    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 100_000.0,
-    fill: Annotated[
-        FillModel, typer.Option("--fill", help="next_open or close.")
-    ] = FillModel.next_open,
-    fees: Annotated[
-        float | None, typer.Option("--fees", help="Commission as a fraction of notional.")
-    ] = None,
-    slippage: Annotated[float | None, typer.Option("--slippage", help="Slippage in bps.")] = None,
-    stop_loss: Annotated[
-        float | None, typer.Option("--stop-loss", help="Fraction, e.g. 0.05.")
-    ] = None,
-    take_profit: Annotated[
-        float | None, typer.Option("--take-profit", help="Fraction, e.g. 0.10.")
-    ] = None,
+    data: DataOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    cash: CashOption = 100_000.0,
+    fill: FillOption = FillModel.next_open,
+    fees: FeesOption = None,
+    slippage: SlippageOption = None,
+    stop_loss: StopLossOption = None,
+    take_profit: TakeProfitOption = None,
     metric: Annotated[str, typer.Option("--metric", help="Metric to rank by.")] = "sharpe",
     top: Annotated[int, typer.Option("--top", help="Rows of the results table.", min=1)] = 10,
     walk: Annotated[
@@ -100,7 +98,6 @@ def sweep(
     ] = SweepFormat.table,
 ) -> None:
     """Sweep strategy parameters; show the best, its overfitting odds and a heatmap."""
-    from vibetrading.cli.backtest import _read_bars, _read_spec
     from vibetrading.errors import ConfigError
     from vibetrading.services.sweeps import SweepRequest
 
@@ -108,12 +105,12 @@ def sweep(
         raise ConfigError("Give exactly one of --spec FILE or --crossover sma|ema.")
     request = SweepRequest(
         crossover=None if crossover is None else crossover.value,
-        spec=_read_spec(spec),
+        spec=read_spec_file(spec) if spec else None,
         fast=tuple(int(v) for v in parse_values(fast, "--fast", whole=True)) if fast else (),
         slow=tuple(int(v) for v in parse_values(slow, "--slow", whole=True)) if slow else (),
         grid=_parse_params(param),
         symbols=tuple(symbol or ()),
-        bars=_read_bars(data),
+        bars=read_bars_file(data) if data else None,
         start=start,
         end=end,
         cash=cash,
