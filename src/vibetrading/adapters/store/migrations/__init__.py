@@ -1,0 +1,3 @@
+"""Alembic migrations of the VibeTrading database (run by ``db.upgrade``)."""
+
+__all__: list[str] = []

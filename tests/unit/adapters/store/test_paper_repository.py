@@ -1,0 +1,105 @@
+import pandas as pd
+import pytest
+
+from vibetrading.adapters.store.db import SqlStore, upgrade
+from vibetrading.adapters.store.paper_repository import SqlPaperRunnerRepository
+from vibetrading.domain.trading.enums import OrderSide, RejectReason
+from vibetrading.domain.trading.orders import Fill, Order
+from vibetrading.errors import ConfigError, NotFound
+from vibetrading.services.ports import PaperStep, RunnerRecord
+
+T0 = pd.Timestamp("2024-01-02", tz="UTC")
+T1 = pd.Timestamp("2024-01-03", tz="UTC")
+
+
+@pytest.fixture
+def store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'paper.db'}"
+    upgrade(url)
+    store = SqlStore(url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def repository(store):
+    user = store.users.create(email="p@example.com", password_hash="x")
+    strategy = store.strategies.create(user.id, name="s", kind="spec", spec={"name": "s"})
+    repo = SqlPaperRunnerRepository(store.database)
+    config = {"user_id": user.id, "strategy_id": strategy.id, "symbol": "AAPL", "cash": 1000.0}
+    repo.create_runner(RunnerRecord(runner_id="r1", config=config))
+    return repo
+
+
+def step(orders, fills, cursor=T0, positions=None, snapshot=None, state=None):
+    return PaperStep(
+        runner_id="r1",
+        cursor=cursor,
+        orders=orders,
+        fills=fills,
+        positions=positions or {},
+        cash=900.0,
+        equity=1001.0,
+        state=state or {"broker": {"n": 1}},
+        snapshot=snapshot,
+    )
+
+
+def test_save_step_writes_orders_fills_positions_cursor_and_snapshot(repository):
+    order = Order("r1-a", "AAPL", OrderSide.BUY, quantity=1, created_at=T0).accepted(T0)
+    fill = Fill("r1-a", "AAPL", OrderSide.BUY, 1, 100.0, 1.0, T1)
+
+    repository.save_step(step([order], [], snapshot=(T0, 1000.0)))
+    repository.save_step(
+        step([order.with_fill(fill)], [fill], cursor=T1, positions={"AAPL": 1.0},
+             snapshot=(T1, 1001.0), state={"broker": {"n": 2}})
+    )  # fmt: skip
+
+    record = repository.get_runner("r1")
+    assert record.cursor == T1
+    assert record.state == {"broker": {"n": 2}}
+    assert record.config["symbol"] == "AAPL"
+    assert [o.status.value for o in repository.orders("r1")] == ["filled"]
+    assert repository.fills("r1") == [fill]
+    assert repository.positions("r1") == {"AAPL": 1.0}
+    assert repository.equity_snapshots("r1") == [(T0, 1000.0), (T1, 1001.0)]
+
+
+def test_rejected_sized_order_round_trips(repository):
+    order = Order("r1-b", "AAPL", OrderSide.BUY, equity_fraction=1.0).rejected(
+        RejectReason.INSUFFICIENT_CASH, "no lot", T0
+    )
+
+    repository.save_step(step([order], []))
+
+    stored = repository.orders("r1")[0]
+    assert stored.status.value == "rejected"
+    assert "not enough cash" in stored.message
+
+
+def test_runner_lifecycle_status_list_and_delete(repository):
+    repository.set_status("r1", "stopped")
+
+    runners = repository.list_runners()
+    repository.delete_runner("r1")
+
+    assert [(r.runner_id, r.status) for r in runners] == [("r1", "stopped")]
+    assert repository.get_runner("r1") is None
+    with pytest.raises(NotFound):
+        repository.orders("r1")
+
+
+def test_create_runner_twice_raises(repository):
+    record = repository.get_runner("r1")
+
+    with pytest.raises(ConfigError):
+        repository.create_runner(record)
+
+
+def test_fill_of_unknown_order_raises_and_writes_nothing(repository):
+    fill = Fill("nope", "AAPL", OrderSide.BUY, 1, 100.0, 1.0, T1)
+
+    with pytest.raises(NotFound):
+        repository.save_step(step([], [fill], cursor=T1))
+
+    assert repository.get_runner("r1").cursor is None
