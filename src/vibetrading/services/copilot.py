@@ -1,0 +1,407 @@
+"""The strategy copilot: chat an idea into a strategy, backtest it, summarise, refine.
+
+``CopilotService.chat`` streams one reply as ChatEvents: ``token`` (text as it arrives),
+``spec`` (the strategy proposed, saved as a new version), ``backtest_started``,
+``backtest_progress``, ``backtest_result``, ``error`` and finally ``done`` (conversation
+id, the engine that answered, the fallback reason if any, token usage). With no LLM, or
+when the LLM fails or keeps proposing invalid specs, the offline drafter answers and the
+reply says so in one line; the flow, backtest included, never needs a network::
+
+    service = CopilotService(llm=None, drafter=OfflineDrafter(), backtests=backtests)
+    for event in service.chat("local", "RSI below 30 buy, above 70 sell"):
+        print(event.type, event.data)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from vibetrading.errors import (
+    ProviderError,
+    SpecError,
+    TemporaryProviderError,
+    VibeTradingError,
+)
+from vibetrading.services.backtests import BacktestService
+from vibetrading.services.copilot_history import ChatContext, ChatHistory
+from vibetrading.services.copilot_prompts import (
+    JSON_INSTRUCTIONS,
+    Proposal,
+    Redactor,
+    build_summary_prompt,
+    build_system_prompt,
+    detect_language,
+    json_response_format,
+    read_json_reply,
+    read_tool_call,
+    tool_definitions,
+)
+from vibetrading.services.copilot_runs import BacktestRunner, run_summary
+from vibetrading.services.ports import (
+    BacktestRepository,
+    ConversationRepository,
+    LLMClient,
+    LLMMessage,
+    LLMToolCall,
+    LLMUsage,
+    StrategyDrafter,
+    StrategyRepository,
+)
+
+__all__ = ["ChatEvent", "ChatEventType", "CopilotService"]
+
+ChatEventType = Literal[
+    "token", "spec", "backtest_started", "backtest_progress", "backtest_result", "error", "done"
+]
+MAX_REPAIRS = 2
+"""How many times the model is sent its validation errors before the offline fallback."""
+
+_OFFLINE_NOTE = {
+    "en": "(Offline mode: {reason}; answered by the rule-based parser.)\n",
+    "zh": "（离线模式：{reason}；由规则解析器回答。）\n",  # noqa: RUF001
+}
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """One event of a streamed reply."""
+
+    type: ChatEventType
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the event as ``{"type": ..., "data": ...}``."""
+        return {"type": self.type, "data": self.data}
+
+
+@dataclass
+class _Turn:
+    language: Literal["en", "zh"]
+    redactor: Redactor
+    cancel: threading.Event | None
+    engine: str = "offline"
+    fallback_reason: str | None = None
+    usage: LLMUsage = field(default_factory=LLMUsage)
+    text: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def token(self, text: str) -> ChatEvent | None:
+        safe = self.redactor.feed(text)
+        self.text.append(safe)
+        return ChatEvent("token", {"text": safe}) if safe else None
+
+    def flush(self) -> ChatEvent | None:
+        rest = self.redactor.flush()
+        self.text.append(rest)
+        return ChatEvent("token", {"text": rest}) if rest else None
+
+
+class _RepairsExhausted(VibeTradingError):
+    pass
+
+
+class CopilotService:
+    """Turn chat messages into strategy versions, backtests and short summaries."""
+
+    def __init__(
+        self,
+        *,
+        llm: LLMClient | None,
+        backtests: BacktestService,
+        conversations: ConversationRepository | None,
+        strategies: StrategyRepository | None,
+        drafter: StrategyDrafter,
+        runs: BacktestRepository | None = None,
+        secrets: Sequence[str] = (),
+        default_symbol: str = "SPX",
+        start: str | None = None,
+        end: str | None = None,
+        insight: str | None = None,
+        structured_output: Literal["tools", "response_format"] = "tools",
+    ) -> None:
+        self.llm = llm
+        self.backtests = backtests
+        self.conversations = conversations
+        self.strategies = strategies
+        self.drafter = drafter
+        self.runs = runs
+        self.secrets = tuple(secrets)
+        self.default_symbol = default_symbol
+        self.insight = insight
+        self.structured_output = structured_output
+        self._runner = BacktestRunner(backtests, runs=runs, start=start, end=end)
+        self._history = ChatHistory(conversations, strategies)
+
+    # -- the chat ------------------------------------------------------------------------
+
+    def chat(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        conversation_id: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[ChatEvent]:
+        """Answer `text` in the conversation (a new one when None), streaming events.
+
+        Raises NotFound before the first event when `conversation_id` is not the user's.
+        """
+        context = self._history.open(user_id, text, conversation_id)
+        turn = _Turn(
+            language=detect_language(text),
+            redactor=Redactor(self.secrets),
+            cancel=cancel,
+        )
+        self._history.save_message(user_id, context, role="user", content=text)
+        proposal: Proposal | None = None
+        answered = False
+        if self.llm is None:
+            turn.fallback_reason = "no LLM provider is configured"
+        else:
+            try:
+                proposal, answered = yield from self._ask_llm(self.llm, turn, context, text)
+            except (ProviderError, _RepairsExhausted) as e:
+                turn.fallback_reason = turn.redactor.scrub(str(e))
+        if not answered and not turn.cancelled:
+            proposal = yield from self._ask_offline(turn, context, text)
+        if proposal is not None and not turn.cancelled:
+            yield from self._propose(user_id, turn, context, proposal, text)
+        yield from self._finish(user_id, turn, context)
+
+    def usage(self, user_id: str, conversation_id: str | None = None) -> dict[str, Any]:
+        """Return the tokens and cost of one conversation, or of all the user's ones."""
+        return self._history.usage(user_id, conversation_id).as_dict()
+
+    # -- the LLM path --------------------------------------------------------------------
+
+    def _ask_llm(
+        self, llm: LLMClient, turn: _Turn, context: ChatContext, text: str
+    ) -> Generator[ChatEvent, None, tuple[Proposal | None, bool]]:
+        turn.engine = f"llm:{llm.provider}/{llm.model}"
+        messages: list[LLMMessage] = [
+            {"role": "system", "content": self._system_prompt(turn, context)},
+            *context.history,
+            {"role": "user", "content": text},
+        ]
+        if self.structured_output == "tools":
+            try:
+                return (yield from self._ask_with_tools(llm, turn, messages))
+            except TemporaryProviderError:
+                raise
+            except ProviderError as e:
+                if "tool" not in str(e).lower():
+                    raise
+        # The provider cannot call tools: ask for the JSON schema instead (not streamed).
+        turn.meta["structured_output"] = "response_format"
+        return (yield from self._ask_with_json(llm, turn, messages))
+
+    def _ask_with_tools(
+        self, llm: LLMClient, turn: _Turn, messages: list[LLMMessage]
+    ) -> Generator[ChatEvent, None, tuple[Proposal | None, bool]]:
+        problem = ""
+        for _ in range(1 + MAX_REPAIRS):
+            final = None
+            for chunk in llm.stream_chat(messages, tools=tool_definitions(), cancel=turn.cancel):
+                if chunk.text and (event := turn.token(chunk.text)):
+                    yield event
+                if chunk.usage is not None:
+                    turn.usage += chunk.usage
+                final = chunk
+            if turn.cancelled:
+                return None, True
+            calls = final.tool_calls if final is not None else ()
+            if not calls:
+                return None, True
+            call = calls[0]
+            try:
+                return read_tool_call(call.name, call.arguments), True
+            except SpecError as e:
+                problem = str(e)
+            messages = [*messages, *_repair_messages(call, problem)]
+        raise _RepairsExhausted(
+            f"the model's strategy was still invalid after {MAX_REPAIRS} repairs ({problem})"
+        )
+
+    def _ask_with_json(
+        self, llm: LLMClient, turn: _Turn, messages: list[LLMMessage]
+    ) -> Generator[ChatEvent, None, tuple[Proposal | None, bool]]:
+        messages = [*messages, {"role": "system", "content": JSON_INSTRUCTIONS}]
+        problem = ""
+        for _ in range(1 + MAX_REPAIRS):
+            answer = llm.complete(
+                messages, response_format=json_response_format(), cancel=turn.cancel
+            )
+            if answer.usage is not None:
+                turn.usage += answer.usage
+            if turn.cancelled:
+                return None, True
+            try:
+                reply, proposal = read_json_reply(answer.text)
+            except SpecError as e:
+                problem = str(e)
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": answer.text},
+                    {
+                        "role": "user",
+                        "content": f"Invalid: {problem} Answer again with the "
+                        "corrected, complete JSON object.",
+                    },
+                ]
+                continue
+            if reply and (event := turn.token(reply + "\n")):
+                yield event
+            return proposal, True
+        raise _RepairsExhausted(
+            f"the model's strategy was still invalid after {MAX_REPAIRS} repairs ({problem})"
+        )
+
+    def _system_prompt(self, turn: _Turn, context: ChatContext) -> str:
+        return build_system_prompt(
+            language=turn.language,
+            default_symbol=self.default_symbol,
+            listings=self._runner.listings(),
+            current_spec=context.spec,
+            current_code=context.code,
+            last_backtest=context.last_backtest,
+            insight=self.insight,
+        )
+
+    # -- the offline path ----------------------------------------------------------------
+
+    def _ask_offline(
+        self, turn: _Turn, context: ChatContext, text: str
+    ) -> Generator[ChatEvent, None, Proposal | None]:
+        turn.engine = "offline"
+        reason = turn.fallback_reason or ""
+        if turn.language == "zh" and self.llm is None:
+            reason = "未配置大模型"
+        note = _OFFLINE_NOTE[turn.language].format(reason=reason)
+        if event := turn.token(note):
+            yield event
+        default = context.spec.universe[0] if context.spec else self.default_symbol
+        draft = self.drafter.draft(text, current=context.spec, default_symbol=default)
+        for line in draft.reply.splitlines(keepends=True):
+            if event := turn.token(line):
+                yield event
+        turn.meta["notes"] = list(draft.notes)
+        if draft.spec is None:
+            return None
+        return Proposal(
+            kind="spec",
+            spec=draft.spec,
+            name=draft.spec.name,
+            universe=tuple(draft.spec.universe),
+            explanation=draft.spec.explanation,
+        )
+
+    # -- proposal, backtest, summary -----------------------------------------------------
+
+    def _propose(
+        self, user_id: str, turn: _Turn, context: ChatContext, proposal: Proposal, text: str
+    ) -> Iterator[ChatEvent]:
+        version = self._history.save_version(user_id, context, proposal, text)
+        data: dict[str, Any] = {
+            "kind": proposal.kind,
+            "name": proposal.name,
+            **version,
+            "assumptions": list(turn.meta.get("notes", [])),
+            "warnings": [],
+        }
+        if proposal.spec is not None:
+            data["spec"] = proposal.spec.model_dump(mode="json")
+        else:
+            data["code"] = proposal.code
+            data["universe"] = list(proposal.universe)
+        turn.meta["spec"] = data
+        yield ChatEvent("spec", data)
+        if event := turn.flush():
+            yield event
+        result: dict[str, Any] | None = None
+        for kind, payload in self._runner.stream(user_id, proposal, version, turn.cancel):
+            if kind == "backtest_result":
+                result = payload
+            yield ChatEvent(cast(ChatEventType, kind), payload)
+        if result is None or turn.cancelled:
+            return
+        turn.meta["backtest"] = run_summary(result)
+        yield from self._summarise(turn, result)
+
+    def _summarise(self, turn: _Turn, result: dict[str, Any]) -> Iterator[ChatEvent]:
+        if not "".join(turn.text).endswith("\n") and (event := turn.token("\n")):
+            yield event
+        if self.llm is not None and turn.engine != "offline":
+            prompt = build_summary_prompt(turn.language, run_summary(result))
+            try:
+                for chunk in self.llm.stream_chat(
+                    [{"role": "system", "content": prompt}], cancel=turn.cancel
+                ):
+                    if chunk.text and (event := turn.token(chunk.text)):
+                        yield event
+                    if chunk.usage is not None:
+                        turn.usage += chunk.usage
+                return
+            except ProviderError as e:
+                turn.meta["summary_fallback"] = turn.redactor.scrub(str(e))
+        summary = self.drafter.summarise(result, language=turn.language)
+        if event := turn.token(summary):
+            yield event
+
+    def _finish(self, user_id: str, turn: _Turn, context: ChatContext) -> Iterator[ChatEvent]:
+        if event := turn.flush():
+            yield event
+        reply = "".join(turn.text)
+        self._history.save_message(
+            user_id,
+            context,
+            role="assistant",
+            content=reply,
+            spec=turn.meta.get("spec", {}).get("spec"),
+            meta={**turn.meta, "fallback_reason": turn.fallback_reason},
+            usage=turn.usage,
+            engine=turn.engine,
+        )
+        yield ChatEvent(
+            "done",
+            {
+                "conversation_id": context.conversation_id,
+                "engine": turn.engine,
+                "fallback_reason": turn.fallback_reason,
+                "cancelled": turn.cancelled,
+                "reply": reply,
+                "usage": turn.usage.as_dict(),
+                "conversation_usage": self.usage(user_id, context.conversation_id)
+                if self.conversations is not None
+                else turn.usage.as_dict(),
+            },
+        )
+
+    # -- persistence ---------------------------------------------------------------------
+
+
+def _repair_messages(call: LLMToolCall, problem: str) -> list[LLMMessage]:
+    return [
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": call.id,
+            "content": f"Invalid: {problem} Call the tool again with a corrected, complete answer.",
+        },
+    ]

@@ -1,0 +1,117 @@
+import json
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from vibetrading.cli.chat import collect_reply, result_table, stoppable
+from vibetrading.cli.main import app
+from vibetrading.errors import NotFound
+from vibetrading.services.copilot import ChatEvent
+
+runner = CliRunner()
+
+
+@pytest.mark.slow
+def test_chat_once_json_offline_has_reply_spec_backtest_engine():
+    result = runner.invoke(
+        app,
+        [
+            "chat",
+            "--once",
+            "Buy when RSI crosses below 30, sell above 70, stop loss 5%",
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
+
+    document = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert document["engine"] == "offline"
+    assert document["fallback_reason"] == "no LLM provider is configured"
+    assert document["spec"]["risk"]["stop_loss"] == 0.05
+    assert document["backtest"]["num_trades"] > 0
+    assert "total_return" in document["backtest"]["summary"]
+    assert document["conversation_id"]
+    assert document["usage"]["total_tokens"] == 0
+    assert document["reply"].startswith("(Offline mode")
+
+
+def test_chat_once_table_prints_reply_and_results():
+    result = runner.invoke(
+        app,
+        ["chat", "--once", "RSI低于30买入，高于70卖出", "--symbol", "IXIC"],
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0
+    assert "离线模式" in result.stdout
+    assert "IXIC" in result.stdout
+    assert "total return" in result.stdout
+    assert "offline" in result.stdout
+
+
+def test_chat_interactive_answers_until_quit():
+    result = runner.invoke(
+        app,
+        ["chat"],
+        input="Buy when RSI crosses below 30, sell above 70\n/new\n\n/quit\n",
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0
+    assert "Offline mode" in result.stdout
+
+
+def test_chat_interactive_end_of_input_exits():
+    result = runner.invoke(app, ["chat"], input="", catch_exceptions=False)
+
+    assert result.exit_code == 0
+
+
+def test_collect_reply_gathers_errors_and_code():
+    events = [
+        ChatEvent("spec", {"kind": "code", "code": "x = 1", "name": "c"}),
+        ChatEvent("error", {"message": "needs the sandbox"}),
+        ChatEvent(
+            "done",
+            {
+                "reply": "r",
+                "engine": "offline",
+                "fallback_reason": None,
+                "conversation_id": "c1",
+                "usage": {},
+            },
+        ),
+    ]
+
+    document = collect_reply(events)
+
+    assert (document["code"], document["errors"]) == ("x = 1", ["needs the sandbox"])
+
+
+def test_result_table_marks_synthetic_data():
+    table = result_table(
+        {"symbols": ["0700.HK"], "start": "a", "end": "b", "synthetic": True, "summary": {}}
+    )
+
+    assert "synthetic" in str(table.title)
+
+
+def test_stoppable_passes_events_and_errors_through():
+    def failing():
+        yield ChatEvent("token", {"text": "a"})
+        raise NotFound("gone")
+
+    events = stoppable(failing(), threading.Event())
+
+    assert next(events).data == {"text": "a"}
+    with pytest.raises(NotFound):
+        next(events)
+
+
+def test_chat_once_unknown_conversation_is_an_error():
+    result = runner.invoke(app, ["chat", "--once", "hi", "--conversation", "nope"])
+
+    assert isinstance(result.exception, NotFound)
