@@ -1,0 +1,282 @@
+"""``vibetrading paper``: paper-trade a strategy, on the backtester's execution model.
+
+``paper start`` replays history bar by bar through the paper broker (``--speed max`` runs
+to the end and prints a summary whose ``trades`` have the fields of ``backtest --format
+json``) or polls a provider at each bar close (``--feed live``). Running the same start
+again resumes the runner where it stopped. The trading mode is shown with every order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vibetrading.cli.inputs import CashOption, EndOption, StartOption, read_spec_file
+
+if TYPE_CHECKING:
+    from vibetrading.services.paper import PaperTradingService
+    from vibetrading.services.runner import RunSummary
+
+__all__ = ["paper_app"]
+
+paper_app = typer.Typer(
+    help="Paper-trade strategies with the backtester's fills, costs and market rules.",
+    no_args_is_help=True,
+)
+
+
+class PaperMode(StrEnum):
+    """Where ``paper start`` sends orders."""
+
+    paper = "paper"
+    dry_run = "dry_run"
+
+
+class PaperFeed(StrEnum):
+    """Where the bars come from."""
+
+    replay = "replay"
+    live = "live"
+
+
+class PaperFormat(StrEnum):
+    """How paper commands print."""
+
+    table = "table"
+    json = "json"
+
+
+class Side(StrEnum):
+    """Order side on the command line."""
+
+    buy = "buy"
+    sell = "sell"
+
+
+FormatOption = Annotated[PaperFormat, typer.Option("--format", help="table or json.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _service() -> PaperTradingService:
+    from vibetrading.bootstrap_paper import build_paper
+
+    return build_paper()
+
+
+def _speed(text: str) -> float | None:
+    from vibetrading.errors import ConfigError
+
+    if text == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError as e:
+        raise ConfigError(
+            f"--speed must be a number of bars per second or 'max', not {text!r}."
+        ) from e
+    if not speed > 0:
+        raise ConfigError("--speed must be positive (bars per second) or 'max'.")
+    return speed
+
+
+@paper_app.command("start")
+def start(
+    strategy_id: Annotated[
+        str | None, typer.Argument(help="A saved strategy id.", show_default=False)
+    ] = None,
+    strategy: Annotated[str | None, typer.Option("--strategy", help="The idea in words.")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="A StrategySpec JSON file.")] = None,
+    code: Annotated[Path | None, typer.Option("--code", help="A Python code strategy.")] = None,
+    symbol: Annotated[str, typer.Option("--symbol", help="The symbol to trade.")] = "SPX",
+    mode: Annotated[PaperMode, typer.Option("--mode", help="paper or dry_run.")] = PaperMode.paper,
+    feed: Annotated[PaperFeed, typer.Option("--feed", help="replay or live.")] = PaperFeed.replay,
+    start: StartOption = None,
+    end: EndOption = None,
+    speed: Annotated[str, typer.Option("--speed", help="Bars per second, or max.")] = "max",
+    cash: CashOption = 100_000.0,
+    output: FormatOption = PaperFormat.table,
+) -> None:
+    """Start (or resume) a paper runner and drive it to the end of its bars."""
+    from vibetrading.domain.trading.enums import TradingMode
+    from vibetrading.services.paper import PaperRequest
+
+    request = PaperRequest(
+        symbol=symbol,
+        strategy=strategy,
+        spec=read_spec_file(spec) if spec else None,
+        code=code.read_text(encoding="utf-8") if code else None,
+        strategy_id=strategy_id,
+        mode=TradingMode(mode.value),
+        feed=feed.value,
+        start=start,
+        end=end,
+        speed=_speed(speed),
+        cash=cash,
+    )
+    service = _service()
+    record = service.start(request)
+    console = _console()
+    if output is PaperFormat.table:
+        console.print(f"[bold]{record.runner_id}[/] · mode {mode.value.upper()} · {feed.value}")
+    if feed is PaperFeed.live:
+        summary = _run_live(service, record.runner_id, console)
+    else:
+        summary = service.run(record.runner_id, speed=request.speed)
+    _print_summary(console, summary, output)
+
+
+def _run_live(service: PaperTradingService, runner_id: str, console: Console) -> RunSummary:
+    summary = service.poll(runner_id)
+    try:
+        while True:  # poll at each bar close until Ctrl-C
+            time.sleep(60)
+            summary = service.poll(runner_id)
+            console.print(f"{summary.cursor} equity {summary.final_equity:,.2f}")
+    except KeyboardInterrupt:
+        service.stop(runner_id)
+    return summary
+
+
+def _print_summary(console: Console, summary: RunSummary, output: PaperFormat) -> None:
+    document = summary.to_dict()
+    if output is PaperFormat.json:
+        console.file.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    head = document["summary"]
+    console.print(
+        f"{head['symbol']} · {head['mode'].upper()} · {head['bars']} bars · "
+        f"{head['orders']} orders · {head['num_trades']} trades · "
+        f"final equity {head['final_equity']:,.2f}"
+    )
+    table = Table(header_style="bold", box=None)
+    for column in ("entry", "price", "exit", "price", "qty", "pnl", "reason"):
+        table.add_column(
+            column, justify="left" if column in {"entry", "exit", "reason"} else "right"
+        )
+    for trade in summary.trades:
+        table.add_row(
+            trade["entry_time"][:10],
+            f"{trade['entry_price']:,.2f}",
+            trade["exit_time"][:10],
+            f"{trade['exit_price']:,.2f}",
+            f"{trade['quantity']:,.4g}",
+            f"{trade['pnl']:+,.0f}",
+            trade["exit_reason"],
+        )
+    console.print(table)
+
+
+@paper_app.command("status")
+def status(output: FormatOption = PaperFormat.table) -> None:
+    """Show every runner: mode, status, cursor, equity and positions."""
+    rows = _service().status()
+    console = _console()
+    if output is PaperFormat.json:
+        console.file.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        console.print("No paper runners: start one with `vibetrading paper start`.")
+        return
+    table = Table(header_style="bold", box=None)
+    for column in ("runner", "symbol", "mode", "status", "cursor", "equity", "positions"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["runner_id"],
+            row["symbol"],
+            row["mode"].upper(),
+            row["status"],
+            (row["cursor"] or "—")[:19],
+            f"{row['equity']:,.2f}",
+            ", ".join(f"{s} {q:g}" for s, q in row["positions"].items()) or "flat",
+        )
+    console.print(table)
+
+
+@paper_app.command("orders")
+def orders(
+    runner_id: Annotated[str | None, typer.Argument(help="One runner (default: all).")] = None,
+    output: FormatOption = PaperFormat.table,
+) -> None:
+    """List the orders of the paper runners."""
+    found = _service().orders(runner_id)
+    console = _console()
+    if output is PaperFormat.json:
+        console.file.write(json.dumps([o.to_dict() for o in found], indent=2) + "\n")
+        return
+    table = Table(header_style="bold", box=None)
+    for column in (
+        "client order id",
+        "symbol",
+        "side",
+        "qty",
+        "type",
+        "status",
+        "avg price",
+        "note",
+    ):
+        table.add_column(column)
+    for order in found:
+        table.add_row(
+            order.client_order_id,
+            order.symbol,
+            order.side.value,
+            f"{order.quantity:g}",
+            order.order_type.value,
+            order.status.value,
+            f"{order.average_price:,.2f}" if order.average_price else "—",
+            order.message,
+        )
+    console.print(table)
+
+
+@paper_app.command("order")
+def order(
+    symbol: Annotated[str, typer.Argument(help="The symbol.")],
+    side: Annotated[Side, typer.Argument(help="buy or sell.")],
+    quantity: Annotated[float, typer.Argument(help="Units (A-shares: multiples of 100).")],
+    limit: Annotated[float | None, typer.Option("--limit", help="Limit price.")] = None,
+    output: FormatOption = PaperFormat.table,
+) -> None:
+    """Place a manual order on the paper account trading SYMBOL (fills at its next bar)."""
+    from vibetrading.domain.trading.enums import OrderSide
+
+    placed = _service().place_order(symbol, OrderSide(side.value), quantity, limit_price=limit)
+    console = _console()
+    if output is PaperFormat.json:
+        console.file.write(json.dumps(placed.to_dict(), indent=2) + "\n")
+        return
+    console.print(
+        f"PAPER {placed.side.value} {placed.quantity:g} {placed.symbol}: "
+        f"{placed.status.value} {placed.message}".rstrip()
+    )
+    if placed.status.value == "rejected":
+        raise typer.Exit(1)
+
+
+@paper_app.command("stop")
+def stop(
+    runner_id: Annotated[str | None, typer.Argument(help="One runner (default: all).")] = None,
+) -> None:
+    """Mark paper runners stopped."""
+    stopped = _service().stop(runner_id)
+    _console().print(f"stopped {len(stopped)} runner(s)")
+
+
+@paper_app.command("reset")
+def reset(
+    runner_id: Annotated[str | None, typer.Argument(help="One runner (default: all).")] = None,
+) -> None:
+    """Delete paper runners with their orders, fills, positions and equity."""
+    removed = _service().reset(runner_id)
+    _console().print(f"reset {len(removed)} runner(s)")

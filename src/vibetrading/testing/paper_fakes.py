@@ -1,0 +1,95 @@
+"""An in-memory ``PaperRunnerRepository`` for tests of the runner and the paper service."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from vibetrading.domain.trading.orders import Fill, Order
+from vibetrading.errors import ConfigError, NotFound
+from vibetrading.services.ports import PaperStep, RunnerRecord
+
+__all__ = ["InMemoryPaperRunnerRepository"]
+
+
+@dataclass
+class InMemoryPaperRunnerRepository:
+    """Runners and what they wrote, in dicts; ``steps`` counts ``save_step`` calls."""
+
+    runners: dict[str, RunnerRecord] = field(default_factory=dict)
+    order_book: dict[str, dict[str, Order]] = field(default_factory=dict)
+    fill_log: dict[str, list[Fill]] = field(default_factory=dict)
+    holdings: dict[str, dict[str, float]] = field(default_factory=dict)
+    cash: dict[str, float] = field(default_factory=dict)
+    snapshots: dict[str, list[tuple[pd.Timestamp, float]]] = field(default_factory=dict)
+    steps: int = 0
+
+    def create_runner(self, record: RunnerRecord) -> None:
+        """Store a new runner; raise ConfigError if its id exists."""
+        if record.runner_id in self.runners:
+            raise ConfigError(f"A runner {record.runner_id!r} exists already.")
+        self.runners[record.runner_id] = copy.deepcopy(record)
+        self.order_book[record.runner_id] = {}
+        self.fill_log[record.runner_id] = []
+        self.holdings[record.runner_id] = {}
+        self.snapshots[record.runner_id] = []
+
+    def get_runner(self, runner_id: str) -> RunnerRecord | None:
+        """Return a copy of a runner, or None."""
+        record = self.runners.get(runner_id)
+        return copy.deepcopy(record) if record else None
+
+    def list_runners(self) -> list[RunnerRecord]:
+        """Return every runner, oldest first."""
+        return [copy.deepcopy(r) for r in self.runners.values()]
+
+    def set_status(self, runner_id: str, status: str) -> None:
+        """Change a runner's status."""
+        self.runners[self._known(runner_id)].status = status
+
+    def save_step(self, step: PaperStep) -> None:
+        """Apply one bar's writes at once."""
+        runner_id = self._known(step.runner_id)
+        book = self.order_book[runner_id]
+        for order in step.orders:
+            book[order.client_order_id] = order
+        self.fill_log[runner_id].extend(step.fills)
+        self.holdings[runner_id] = dict(step.positions)
+        self.cash[runner_id] = step.cash
+        if step.snapshot is not None:
+            self.snapshots[runner_id].append(step.snapshot)
+        record = self.runners[runner_id]
+        self.runners[runner_id] = replace(
+            record, cursor=step.cursor, status=step.status, state=copy.deepcopy(step.state)
+        )
+        self.steps += 1
+
+    def orders(self, runner_id: str) -> list[Order]:
+        """Return the runner's orders, oldest first."""
+        return list(self.order_book[self._known(runner_id)].values())
+
+    def fills(self, runner_id: str) -> list[Fill]:
+        """Return the runner's fills, oldest first."""
+        return list(self.fill_log[self._known(runner_id)])
+
+    def positions(self, runner_id: str) -> dict[str, float]:
+        """Return the runner's positions."""
+        return dict(self.holdings[self._known(runner_id)])
+
+    def equity_snapshots(self, runner_id: str) -> list[tuple[pd.Timestamp, float]]:
+        """Return the runner's equity snapshots."""
+        return list(self.snapshots[self._known(runner_id)])
+
+    def delete_runner(self, runner_id: str) -> None:
+        """Remove a runner and everything it wrote."""
+        self._known(runner_id)
+        for table in (self.runners, self.order_book, self.fill_log, self.holdings, self.snapshots):
+            table.pop(runner_id, None)
+        self.cash.pop(runner_id, None)
+
+    def _known(self, runner_id: str) -> str:
+        if runner_id not in self.runners:
+            raise NotFound(f"No paper runner {runner_id!r}.")
+        return runner_id
