@@ -19,7 +19,7 @@ from vibetrading.domain.strategy import StrategySpec
 from vibetrading.domain.trading import Market, Symbol
 from vibetrading.errors import ConfigError, EmptyData, SpecError
 from vibetrading.services.market_data import MarketDataService
-from vibetrading.services.ports import ProgressCallback
+from vibetrading.services.ports import CodeRunner, ProgressCallback
 
 __all__ = ["BacktestOutcome", "BacktestRequest", "BacktestService", "spec_options"]
 
@@ -35,11 +35,17 @@ _SIZE_TYPES = {
 
 @dataclass(frozen=True)
 class BacktestRequest:
-    """What to backtest, on what, and how; exactly one of strategy, spec or signals."""
+    """What to backtest, on what, and how; exactly one of strategy, spec, signals or code.
+
+    `code` is the source of a code strategy (``signals(data, params)``); it runs only in
+    the sandbox, with `code_params` as its ``params``.
+    """
 
     strategy: str | None = None
     spec: StrategySpec | None = None
     signals: pd.DataFrame | None = None
+    code: str | None = None
+    code_params: Mapping[str, Any] | None = None
     symbols: tuple[str, ...] = ()
     bars: pd.DataFrame | None = None
     start: str | None = None
@@ -65,13 +71,17 @@ class BacktestOutcome:
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     indicators: dict[str, pd.Series] = field(default_factory=dict)
+    safety: dict[str, Any] | None = None
 
 
 class BacktestService:
-    """Run backtests over the market-data service."""
+    """Run backtests over the market-data service; code strategies go to `code_runner`."""
 
-    def __init__(self, market_data: MarketDataService) -> None:
+    def __init__(
+        self, market_data: MarketDataService, *, code_runner: CodeRunner | None = None
+    ) -> None:
         self.market_data = market_data
+        self.code_runner = code_runner
 
     def run(
         self, request: BacktestRequest, *, progress: ProgressCallback | None = None
@@ -84,7 +94,12 @@ class BacktestService:
         step(0.05, "loading bars")
         symbols, bars = self._bars(request, spec)
         step(0.3, "computing signals")
-        entries, exits, indicators = _signals(request, spec, bars)
+        safety: dict[str, Any] | None = None
+        if request.code is not None:
+            entries, exits, safety = self._code_signals(request, bars)
+            indicators: dict[str, pd.Series] = {}
+        else:
+            entries, exits, indicators = _signals(request, spec, bars)
         step(0.5, "simulating")
         benchmark, label = self._benchmark(symbols, bars)
         result = run_signals(
@@ -106,7 +121,28 @@ class BacktestService:
             assumptions=report.assumptions,
             warnings=report.warnings,
             indicators=indicators,
+            safety=safety,
         )
+
+    def check_code(self, source: str) -> dict[str, Any]:
+        """Return the safety report of a code strategy as a dict, without running it."""
+        if self.code_runner is None:
+            raise ConfigError("Code strategies need the sandbox, which this service lacks.")
+        return self.code_runner.check(source)
+
+    def _code_signals(
+        self, request: BacktestRequest, bars: Mapping[str, pd.DataFrame]
+    ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, Any]]:
+        if self.code_runner is None:
+            raise ConfigError("Code strategies need the sandbox, which this service lacks.")
+        entries: dict[str, pd.Series] = {}
+        exits: dict[str, pd.Series] = {}
+        safety: dict[str, Any] = {}
+        for name, frame in bars.items():
+            entries[name], exits[name], safety = self.code_runner.run(
+                request.code or "", frame, request.code_params
+            )
+        return entries, exits, safety
 
     def _spec(self, request: BacktestRequest, report: _Report) -> StrategySpec | None:
         if request.spec is not None:
@@ -216,9 +252,11 @@ def _one(frames: Mapping[str, Any]) -> Any:
 
 
 def _check_sources(request: BacktestRequest) -> None:
-    given = [n for n in ("strategy", "spec", "signals") if getattr(request, n) is not None]
+    given = [n for n in ("strategy", "spec", "signals", "code") if getattr(request, n) is not None]
     if len(given) != 1:
-        raise ConfigError("Give exactly one strategy: a text, a spec or a signals file.")
+        raise ConfigError(
+            "Give exactly one strategy: a text, a spec, a signals file or a code file."
+        )
     if (
         request.bars is None
         and not request.symbols

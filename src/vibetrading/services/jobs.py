@@ -1,0 +1,328 @@
+"""Jobs: long tasks with persisted state, progress, cancellation and crash recovery.
+
+A job is a row of the JobRepository (queued, running, succeeded, failed, cancelled).
+`JobService` queues it and submits ``runner(handler, job_id)`` to a
+`concurrent.futures.Executor` (a spawn process pool, or a Dask cluster's executor).
+In the worker, `execute_job` claims the row, gives the handler a `JobContext` whose
+progress reports are written to the repository (the channel that crosses processes
+and machines) and which raises `JobCancelled` once a cancel was requested, then stores
+the result or a readable error. When a worker process dies the executor's future
+fails: the job is failed with the reason and a broken pool is rebuilt. At start-up
+`recover` re-queues (or fails) jobs a previous process left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import BrokenExecutor, Executor, Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from vibetrading.errors import ConfigError, VibeTradingError
+from vibetrading.services.ports import JobRepository
+from vibetrading.services.records import Job, JobState, ListQuery, Page
+
+__all__ = [
+    "JobCancelled",
+    "JobContext",
+    "JobHandler",
+    "JobRunner",
+    "JobService",
+    "error_document",
+    "execute_job",
+    "job_event",
+]
+
+logger = logging.getLogger("vibetrading.jobs")
+PROBLEM_BASE = "https://vibetrading.dev/problems/"
+
+
+class JobCancelled(Exception):
+    """Raised inside a job handler when its cancellation was requested."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets in the worker: its job, its resources, progress and cancel checks.
+
+    `progress` writes to the repository at most every `min_interval_s` (always at 0 and
+    1) and raises JobCancelled when a cancel was requested.
+    """
+
+    job: Job
+    repository: JobRepository
+    resources: Any = None
+    min_interval_s: float = 0.2
+    _last: float = field(default=0.0, repr=False)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Return the job's input."""
+        return self.job.payload
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report `fraction` done (0 to 1); raise JobCancelled if a cancel was requested."""
+        now = time.monotonic()
+        if fraction in (0.0, 1.0) or now - self._last >= self.min_interval_s:
+            self._last = now
+            self.check_cancelled()
+            self.repository.heartbeat(
+                self.job.id, progress=max(0.0, min(1.0, fraction)), message=message[:200]
+            )
+
+    def check_cancelled(self) -> None:
+        """Raise JobCancelled when the job's cancellation was requested."""
+        if self.repository.is_cancel_requested(self.job.id):
+            raise JobCancelled(self.job.id)
+
+
+JobHandler = Callable[[JobContext], dict[str, Any]]
+"""A top-level (picklable) function running one kind of job; returns a JSON-able result."""
+
+JobRunner = Callable[[JobHandler, str], str]
+"""Runs ``handler`` on job id in a worker (see `workers.run_job`); returns the final state."""
+
+
+def error_document(error: BaseException) -> dict[str, Any]:
+    """Return the problem-like dict stored as a failed job's error."""
+    if isinstance(error, VibeTradingError):
+        slug = "".join("-" + c.lower() if c.isupper() else c for c in type(error).__name__)
+        return {
+            "type": PROBLEM_BASE + slug.lstrip("-"),
+            "title": type(error).__name__,
+            "detail": str(error),
+        }
+    return {
+        "type": PROBLEM_BASE + "job-crashed",
+        "title": "Job crashed",
+        "detail": f"{type(error).__name__}: {error}"[:500],
+    }
+
+
+def execute_job(
+    repository: JobRepository, handler: JobHandler, job_id: str, *, resources: Any = None
+) -> str:
+    """Claim job `job_id`, run `handler` on it and persist the outcome; return the state.
+
+    A job already claimed, cancelled or finished is left alone (its state is returned).
+    """
+    job = repository.claim(job_id)
+    if job is None:
+        return str(repository.get_for_worker(job_id).state)
+    context = JobContext(job=job, repository=repository, resources=resources)
+    try:
+        context.progress(0.0, "started")
+        result = handler(context)
+    except JobCancelled:
+        repository.update_state(job_id, JobState.CANCELLED, message="cancelled on request")
+        return str(JobState.CANCELLED)
+    except Exception as e:  # the job's outer boundary: record, never propagate
+        if not isinstance(e, VibeTradingError):
+            logger.exception("job %s (%s) failed", job_id, job.kind)
+        repository.update_state(job_id, JobState.FAILED, message="failed", error=error_document(e))
+        return str(JobState.FAILED)
+    repository.update_state(job_id, JobState.SUCCEEDED, progress=1.0, message="done", result=result)
+    return str(JobState.SUCCEEDED)
+
+
+def job_event(job: Job) -> dict[str, Any]:
+    """Return the progress event sent to subscribers for the job's current state."""
+    return {
+        "type": "job",
+        "id": job.id,
+        "kind": job.kind,
+        "state": str(job.state),
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error,
+        "final": job.state.is_final,
+    }
+
+
+@dataclass
+class _Watch:
+    queues: set[asyncio.Queue[dict[str, Any] | None]]
+    task: asyncio.Task[None] = field(init=False)
+
+
+class JobService:
+    """Queue jobs, run them on an executor, cancel them and watch their progress.
+
+    `executor_factory` builds the executor (again after a worker process died);
+    `handlers` maps each job kind to its top-level handler function.
+    """
+
+    def __init__(
+        self,
+        repository: JobRepository,
+        *,
+        runner: JobRunner,
+        handlers: Mapping[str, JobHandler],
+        executor_factory: Callable[[], Executor],
+        poll_interval_s: float = 0.25,
+    ) -> None:
+        self.repository = repository
+        self.runner = runner
+        self.handlers = dict(handlers)
+        self._executor_factory = executor_factory
+        self._executor: Executor | None = None
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[Any]] = {}
+        self.poll_interval_s = poll_interval_s
+        self._watches: dict[tuple[int, str], _Watch] = {}
+
+    @property
+    def executor(self) -> Executor:
+        """Return the executor, building it on first use."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._executor_factory()
+            return self._executor
+
+    def submit(self, user_id: str, kind: str, payload: dict[str, Any]) -> Job:
+        """Queue a job of `kind` for `user_id` and hand it to the executor."""
+        if kind not in self.handlers:
+            raise ConfigError(f"Unknown job kind {kind!r}; use one of {', '.join(self.handlers)}.")
+        job = self.repository.create(user_id, kind=kind, payload=payload)
+        self.dispatch(job)
+        return job
+
+    def dispatch(self, job: Job) -> None:
+        """Hand a queued job to the executor (submit does this for the jobs it creates)."""
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            self._fail(job.id, f"No handler for job kind {job.kind!r} in this server.")
+            return
+        try:
+            future = self.executor.submit(self.runner, handler, job.id)
+        except (BrokenExecutor, RuntimeError) as e:
+            self._rebuild()
+            self._fail(job.id, f"The job could not be started: {e}")
+            return
+        self._futures[job.id] = future
+        future.add_done_callback(functools.partial(self._finished, job.id))
+
+    def _finished(self, job_id: str, future: Future[Any]) -> None:
+        self._futures.pop(job_id, None)
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is None:
+            return
+        if isinstance(error, BrokenExecutor):
+            self._rebuild()
+            reason = "The worker process running this job died (out of memory or a crash)."
+        else:
+            reason = f"The job's worker failed: {type(error).__name__}: {error}"[:500]
+        logger.error("job %s failed in its executor: %s", job_id, reason)
+        self._fail(job_id, reason)
+
+    def _fail(self, job_id: str, reason: str) -> None:
+        try:
+            job = self.repository.get_for_worker(job_id)
+            if job.state.is_final:
+                return
+            if job.state is JobState.QUEUED and job.cancel_requested:
+                return
+            error = {"type": PROBLEM_BASE + "job-crashed", "title": "Job crashed", "detail": reason}
+            self.repository.update_state(job_id, JobState.FAILED, message="failed", error=error)
+        except VibeTradingError:  # e.g. a concurrent final transition: nothing to do
+            logger.warning("could not mark job %s failed", job_id, exc_info=True)
+
+    def _rebuild(self) -> None:
+        with self._lock:
+            old, self._executor = self._executor, None
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=False)
+
+    def get(self, user_id: str, job_id: str) -> Job:
+        """Return the user's job or raise NotFound."""
+        return self.repository.get(user_id, job_id)
+
+    def list_jobs(self, user_id: str, query: ListQuery) -> Page[Job]:
+        """Return a page of the user's jobs."""
+        return self.repository.list(user_id, query)
+
+    def cancel(self, user_id: str, job_id: str) -> Job:
+        """Cancel a queued job now, or ask its worker to stop; final jobs stay as they are."""
+        job = self.repository.request_cancel(user_id, job_id)
+        future = self._futures.get(job_id)
+        if future is not None and job.state is JobState.CANCELLED:
+            future.cancel()
+        return job
+
+    def recover(self, *, reason: str = "The server restarted while this job ran.") -> list[Job]:
+        """Recover the jobs a previous process left queued or running, and dispatch them.
+
+        Running jobs go back to the queue while they have attempts left and fail with
+        `reason` otherwise; every job queued afterwards is handed to the executor.
+        """
+        while self.repository.claim(None, kinds=[*self.handlers]) is not None:
+            pass  # left queued by the previous process: mark running, recovered below
+        stale: Any = self.repository.requeue_or_fail_stale(reason=reason)
+        recovered: list[Job] = list(stale)
+        for job in recovered:
+            if job.state is JobState.QUEUED:
+                self.dispatch(job)
+        return recovered
+
+    async def events(self, user_id: str, job_id: str) -> AsyncIterator[dict[str, Any]]:
+        """Yield a progress event whenever the job changes, ending with its final state.
+
+        Subscribers of one job share one poller of the repository (the channel the
+        workers write to, whatever process or machine they run on); each subscriber has
+        its own asyncio queue.
+        """
+        job = await asyncio.to_thread(self.repository.get, user_id, job_id)
+        yield job_event(job)
+        if job.state.is_final:
+            return
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        watch = self._watch(job)
+        watch.queues.add(queue)
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            watch.queues.discard(queue)
+            if not watch.queues:
+                watch.task.cancel()
+
+    def _watch(self, job: Job) -> _Watch:
+        key = (id(asyncio.get_running_loop()), job.id)
+        watch = self._watches.get(key)
+        if watch is None or watch.task.done():
+            watch = _Watch(queues=set())
+            watch.task = asyncio.create_task(self._poll(key, job, watch))
+            self._watches[key] = watch
+        return watch
+
+    async def _poll(self, key: tuple[int, str], job: Job, watch: _Watch) -> None:
+        last = (job.state, job.progress, job.message)
+        try:
+            while True:
+                await asyncio.sleep(self.poll_interval_s)
+                job = await asyncio.to_thread(self.repository.get_for_worker, job.id)
+                if (job.state, job.progress, job.message) != last:
+                    last = (job.state, job.progress, job.message)
+                    for queue in list(watch.queues):
+                        queue.put_nowait(job_event(job))
+                if job.state.is_final:
+                    for queue in list(watch.queues):
+                        queue.put_nowait(None)
+                    return
+        finally:
+            if self._watches.get(key) is watch:
+                del self._watches[key]
+
+    def shutdown(self, *, wait: bool = False) -> None:
+        """Stop the executor; queued futures are cancelled (their jobs recover at start-up)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
