@@ -12,14 +12,32 @@ from typing import TYPE_CHECKING
 from vibetrading.adapters.providers.files import read_bar_file_lines
 from vibetrading.adapters.store.cache import MemoryBarCache, RedisBarCache
 from vibetrading.adapters.store.parquet_store import ParquetBarStore
+from vibetrading.errors import ConfigError
 from vibetrading.services.market_data import MarketDataService
-from vibetrading.services.ports import BarCache, MarketDataProvider
+from vibetrading.services.ports import (
+    BarCache,
+    ConversationRepository,
+    LLMClient,
+    MarketDataProvider,
+    Store,
+    StrategyRepository,
+)
 from vibetrading.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from vibetrading.adapters.store.db import SqlStore
     from vibetrading.services.backtests import BacktestService
+    from vibetrading.services.copilot import CopilotService
 
-__all__ = ["build_backtests", "build_market_data", "provider_factories"]
+__all__ = [
+    "build_backtests",
+    "build_copilot",
+    "build_llm_clients",
+    "build_market_data",
+    "build_store",
+    "llm_secrets",
+    "provider_factories",
+]
 
 
 def provider_factories(settings: Settings) -> dict[str, Callable[[], MarketDataProvider]]:
@@ -84,7 +102,114 @@ def build_market_data(settings: Settings | None = None) -> MarketDataService:
 
 def build_backtests(settings: Settings | None = None) -> BacktestService:
     """Return the backtest service over the market data of `settings`."""
+    from vibetrading.adapters.sandbox import SandboxCodeRunner
     from vibetrading.data import service
     from vibetrading.services.backtests import BacktestService
 
-    return BacktestService(service() if settings is None else build_market_data(settings))
+    return BacktestService(
+        service() if settings is None else build_market_data(settings),
+        code_runner=SandboxCodeRunner(),
+    )
+
+
+def build_store(settings: Settings | None = None) -> SqlStore:
+    """Return the database store of `settings`, migrated to the newest schema first.
+
+    The database is `settings.database_url` (PostgreSQL) or the SQLite file
+    ``<home>/vibetrading.db``; concurrent starts wait on the migration lock.
+    """
+    from vibetrading.adapters.store.db import SqlStore, normalize_database_url, upgrade
+
+    settings = settings or get_settings()
+    store = SqlStore(normalize_database_url(settings.resolved_database_url))
+    upgrade(store.database)
+    return store
+
+
+# -- LLM copilot ----------------------------------------------------------------------------
+
+
+def build_llm_clients(settings: Settings | None = None) -> dict[str, LLMClient]:
+    """Return an LLM client per configured provider, keyed by preset name.
+
+    A preset is configured when its key is set (``llm_keys``, from DEEPSEEK_API_KEY and
+    the like) or when it is the chosen ``llm_provider``; the chosen one also takes
+    ``llm_model``, ``llm_base_url`` and ``llm_api_key``. Empty means offline.
+    """
+    from vibetrading.adapters.llm.openai_compat import OpenAICompatLLMClient
+    from vibetrading.adapters.llm.presets import PRESETS, get_preset
+
+    settings = settings or get_settings()
+    chosen = get_preset(settings.llm_provider).name if settings.llm_provider else None
+    clients: dict[str, LLMClient] = {}
+    for name, preset in PRESETS.items():
+        key = settings.llm_keys.get(name)
+        if name == chosen and settings.llm_api_key is not None:
+            key = settings.llm_api_key
+        if name != chosen and (key is None or not preset.needs_key):
+            continue
+        clients[name] = OpenAICompatLLMClient(
+            provider=name,
+            model=(settings.llm_model if name == chosen else None) or preset.model,
+            base_url=(settings.llm_base_url if name == chosen else None) or preset.base_url,
+            api_key=key.get_secret_value() if key is not None else None,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            price_per_1k=preset.price_per_1k,
+        )
+    return clients
+
+
+def llm_secrets(settings: Settings) -> list[str]:
+    """Return every configured secret value, for redaction from copilot output."""
+    values = [settings.llm_api_key, settings.polygon_api_key, *settings.llm_keys.values()]
+    return [value.get_secret_value() for value in values if value is not None]
+
+
+def build_copilot(
+    settings: Settings | None = None,
+    *,
+    provider: str | None = None,
+    store: Store | None = None,
+    default_symbol: str = "SPX",
+) -> CopilotService:
+    """Return the copilot over the first configured LLM (or `provider`), offline if none.
+
+    Conversations, strategy versions and runs go to `store`; with no store they are kept
+    in memory for the life of the process.
+    """
+    from vibetrading.adapters.llm.offline import OfflineDrafter
+    from vibetrading.adapters.llm.presets import get_preset
+    from vibetrading.services.copilot import CopilotService
+
+    settings = settings or get_settings()
+    clients = build_llm_clients(settings)
+    name = provider or settings.llm_provider
+    if name is not None:
+        name = get_preset(name).name
+        if name not in clients:
+            raise ConfigError(
+                f"The LLM provider {name!r} has no API key: set {get_preset(name).key_env}."
+            )
+    llm = clients[name] if name else next(iter(clients.values()), None)
+    if store is None:
+        from vibetrading.testing.memory_store import (
+            MemoryConversationRepository,
+            MemoryStrategyRepository,
+        )
+
+        conversations: ConversationRepository = MemoryConversationRepository()
+        strategies: StrategyRepository = MemoryStrategyRepository()
+        runs = None
+    else:
+        conversations, strategies, runs = store.conversations, store.strategies, store.backtests
+    return CopilotService(
+        llm=llm,
+        backtests=build_backtests(settings),
+        conversations=conversations,
+        strategies=strategies,
+        runs=runs,
+        drafter=OfflineDrafter(),
+        secrets=llm_secrets(settings),
+        default_symbol=default_symbol,
+    )

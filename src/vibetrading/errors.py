@@ -14,6 +14,7 @@ Each branch says what the caller should do about it::
     │   └── SandboxViolation
     ├── OrderRejected                the order broke a market or risk rule
     ├── NotFound
+    ├── Conflict                     it already exists or changed meanwhile; reload
     ├── PermissionDenied
     └── ProviderError                an outside data or LLM provider failed
         └── TemporaryProviderError   worth retrying later (rate limit, network)
@@ -21,8 +22,11 @@ Each branch says what the caller should do about it::
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ConfigError",
+    "Conflict",
     "CorruptData",
     "DataError",
     "EmptyData",
@@ -71,7 +75,14 @@ class CorruptData(DataError):
 
 
 class StrategyError(VibeTradingError):
-    """A strategy is invalid or failed while computing signals."""
+    """A strategy is invalid or failed while computing signals.
+
+    `report` holds the sandbox's SafetyReport when a code strategy failed, else None.
+    """
+
+    def __init__(self, *args: object, report: Any = None) -> None:
+        super().__init__(*args)
+        self.report = report
 
 
 class SpecError(StrategyError):
@@ -83,7 +94,7 @@ class ParseError(StrategyError):
 
 
 class SandboxViolation(StrategyError):
-    """Code tried to do something the sandbox forbids."""
+    """Code tried to do something the sandbox forbids; `report` says which check failed."""
 
 
 class OrderRejected(VibeTradingError):
@@ -92,6 +103,10 @@ class OrderRejected(VibeTradingError):
 
 class NotFound(VibeTradingError):
     """The requested object does not exist or is not visible to the caller."""
+
+
+class Conflict(VibeTradingError):
+    """The object already exists, or its state forbids the change (e.g. a finished job)."""
 
 
 class PermissionDenied(VibeTradingError):

@@ -27,6 +27,7 @@ from vibetrading.cli.inputs import (
     TakeProfitOption,
     TrailingStopOption,
     read_bars_file,
+    read_code_file,
     read_signals_file,
     read_spec_file,
 )
@@ -103,17 +104,13 @@ def backtest(
 ) -> None:
     """Backtest a strategy on real or imported data; stop flags override the spec's risk."""
     from vibetrading.bootstrap import build_backtests
-    from vibetrading.errors import ConfigError
     from vibetrading.services.backtests import BacktestRequest
 
-    if code is not None:
-        raise ConfigError(
-            "Code strategies run in the sandbox, which is not part of this build yet."
-        )
     request = BacktestRequest(
         strategy=strategy,
         spec=read_spec_file(spec) if spec else None,
         signals=read_signals_file(signals) if signals else None,
+        code=read_code_file(code) if code else None,
         symbols=tuple(symbol or ()),
         bars=read_bars_file(data) if data else None,
         start=start,
@@ -182,6 +179,7 @@ def outcome_json(outcome: BacktestOutcome) -> dict[str, Any]:
         "spec": outcome.spec.model_dump(mode="json") if outcome.spec else None,
         "assumptions": outcome.assumptions,
         "warnings": outcome.warnings,
+        "safety": outcome.safety,
     }
 
 
@@ -236,6 +234,9 @@ def render_outcome(outcome: BacktestOutcome) -> Group:
         parts.append(Text(f"assumed: {line}", style="dim"))
     for line in outcome.warnings:
         parts.append(Text(f"warning: {line}", style="yellow"))
+    if outcome.safety is not None:
+        checks = outcome.safety.get("checks", [])
+        parts.append(Text(f"sandbox: all {len(checks)} safety checks passed", style="dim"))
     return Group(*parts)
 
 

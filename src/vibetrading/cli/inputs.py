@@ -21,6 +21,7 @@ __all__ = [
     "TakeProfitOption",
     "TrailingStopOption",
     "read_bars_file",
+    "read_code_file",
     "read_signals_file",
     "read_spec_file",
 ]
@@ -63,6 +64,17 @@ def read_spec_file(path: Path) -> Any:
     if not path.is_file():
         raise NotFound(f"No such file: {path}")
     return load_spec(path.read_text(encoding="utf-8"))
+
+
+def read_code_file(path: Path) -> str:
+    """Read a code strategy's Python source (UTF-8); refuse missing or oversized files."""
+    from vibetrading.errors import NotFound, SandboxViolation
+
+    if not path.is_file():
+        raise NotFound(f"No such file: {path}")
+    if path.stat().st_size > 200_000:
+        raise SandboxViolation(f"{path.name} is larger than 200 kB; keep strategies short.")
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def read_signals_file(path: Path) -> Any:

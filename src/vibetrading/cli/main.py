@@ -10,7 +10,11 @@ import typer
 from rich.console import Console
 
 from vibetrading.cli.backtest import backtest
+from vibetrading.cli.chat import chat
 from vibetrading.cli.data import data_app
+from vibetrading.cli.db import db_app
+from vibetrading.cli.paper import paper_app
+from vibetrading.cli.serve import serve
 from vibetrading.cli.strategy import strategy_app
 from vibetrading.cli.sweep import sweep
 from vibetrading.cli.tour import tour
@@ -33,10 +37,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(db_app, name="db")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(paper_app, name="paper")
 app.command("tour", help="A two-minute tour of the bundled real market data.")(tour)
 app.command("backtest")(backtest)
+app.command("chat")(chat)
 app.command("sweep")(sweep)
+app.command("serve")(serve)
 
 _EXIT_CODES: list[tuple[type[VibeTradingError], int]] = [
     (ConfigError, 2),

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vibetrading.cli.inputs import read_bars_file, read_spec_file
+from vibetrading.cli.inputs import read_bars_file, read_code_file, read_spec_file
 
-__all__ = ["strategy_app"]
+__all__ = ["safety_table", "strategy_app"]
 
 strategy_app = typer.Typer(
     help="Strategies: read an idea, compute its signals, explain it.", no_args_is_help=True
@@ -25,6 +25,13 @@ class ParseFormat(StrEnum):
 
     json = "json"
     text = "text"
+
+
+class CheckFormat(StrEnum):
+    """How ``strategy check`` prints."""
+
+    table = "table"
+    json = "json"
 
 
 class Lang(StrEnum):
@@ -164,3 +171,41 @@ def templates(
             template.description_zh if zh else template.description,
         )
     _console().print(table)
+
+
+@strategy_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="A code strategy: signals(data, params).")],
+    output: Annotated[
+        CheckFormat, typer.Option("--format", help="table or json.")
+    ] = CheckFormat.table,
+) -> None:
+    """Show the safety report of a code strategy without running it; exit 1 when unsafe."""
+    from vibetrading.bootstrap import build_backtests
+
+    report = build_backtests().check_code(read_code_file(file))
+    console = _console()
+    if output is CheckFormat.json:
+        console.file.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        console.print(safety_table(report, title=f"Safety report of {file.name}"))
+        verdict = "[bold green]safe[/]" if report["is_safe"] else "[bold red]unsafe[/]"
+        console.print(f"{file.name}: {verdict}")
+    if not report["is_safe"]:
+        raise typer.Exit(1)
+
+
+def safety_table(report: dict[str, Any], *, title: str = "Safety report") -> Table:
+    """Return a safety report as a table: check, layer, result, where, why."""
+    table = Table(title=title, header_style="bold")
+    for column in ("check", "layer", "result", "where", "why"):
+        table.add_column(column, overflow="fold")
+    for item in report["checks"]:
+        table.add_row(
+            item["name"],
+            item["layer"],
+            "[green]passed[/]" if item["passed"] else "[bold red]FAILED[/]",
+            f"line {item['line']}" if item.get("line") else "",
+            item["message"],
+        )
+    return table

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from vibetrading.cli.main import app
 from vibetrading.domain.strategy import Risk, StrategySpec
 from vibetrading.domain.strategy.expr import compare, indicator
-from vibetrading.errors import ConfigError
+from vibetrading.errors import SandboxViolation
 from vibetrading.testing import make_bars
 
 runner = CliRunner()
@@ -104,9 +104,9 @@ def test_backtest_spec_file_with_stop_flag_and_report(tmp_path):
     assert report.read_text().startswith("<!DOCTYPE html>")
 
 
-def test_backtest_code_strategy_refused_clearly(tmp_path):
+def test_backtest_hostile_code_strategy_refused_clearly(tmp_path):
     code = tmp_path / "s.py"
-    code.write_text("def signals(data, params):\n    return data.close > 0, data.close < 0\n")
+    code.write_text("import os\ndef signals(data, params):\n    return os.environ, data\n")
 
-    with pytest.raises(ConfigError, match="sandbox"):
+    with pytest.raises(SandboxViolation, match="import of 'os'"):
         run("backtest", "--code", str(code), "--symbol", "SPX")
