@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from vibetrading.adapters.sandbox.output import validate_signals
-from vibetrading.adapters.sandbox.policy import static_checks
+from vibetrading.adapters.sandbox.policy import MAX_SOURCE_BYTES, static_checks
 from vibetrading.adapters.sandbox.report import SafetyCheck, SafetyReport, failed
 from vibetrading.adapters.sandbox.restricted import (
     USER_FILENAME,
@@ -49,7 +49,8 @@ class Execution:
 def check_source(source: str) -> tuple[types.CodeType | None, list[SafetyCheck]]:
     """Return the restricted code of `source` (None when unsafe) and the layer 1-2 checks."""
     checks = static_checks(source)
-    if any(check.name == "syntax" for check in checks):
+    # unreadable or oversized sources stop at layer 1: the compiler would choke on them too
+    if any(check.name == "syntax" for check in checks) or len(source) > MAX_SOURCE_BYTES:
         return None, checks
     code, compiled = compile_strategy(source)
     checks += compiled

@@ -17,7 +17,7 @@ from vibetrading.adapters.sandbox.names import (
 )
 from vibetrading.adapters.sandbox.report import SafetyCheck, failed, passed
 
-__all__ = ["CHECK_NAMES", "static_checks"]
+__all__ = ["CHECK_NAMES", "MAX_SOURCE_BYTES", "static_checks"]
 
 CHECK_NAMES = (
     "imports",
@@ -72,6 +72,10 @@ def static_checks(source: str) -> list[SafetyCheck]:
         tree = ast.parse(source)
     except SyntaxError as e:
         return [failed("syntax", "static", f"invalid Python: {e.msg}", e.lineno)]
+    except (RecursionError, MemoryError):
+        return [failed("syntax", "static", "the code is nested too deeply to read; simplify it")]
+    except ValueError:  # lone surrogates and NUL characters (UnicodeError is a ValueError)
+        return [failed("syntax", "static", "the source holds characters Python cannot read")]
     findings = _Findings()
     _Visitor(findings).visit(tree)
     _check_complexity(tree, findings)

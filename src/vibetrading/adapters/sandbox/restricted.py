@@ -218,7 +218,9 @@ def _check_names(state: GuardState, value: Any, depth: int = 0) -> None:
 
 def _check_array(state: GuardState, value: Any) -> None:
     if not _is_numeric(value):
-        state.deny("pass method names as plain strings, lists or dicts, not arrays")
+        state.deny(
+            "naming a method inside an array is refused; pass names as plain strings, not arrays"
+        )
 
 
 def _is_array_like(value: Any) -> bool:
@@ -376,7 +378,11 @@ def restricted_globals(state: GuardState) -> dict[str, Any]:
 
 def compile_strategy(source: str) -> tuple[types.CodeType | None, list[SafetyCheck]]:
     """Compile `source` with RestrictedPython; return the code (None on failure) and checks."""
-    result = compile_restricted_exec(source, filename=USER_FILENAME)
+    try:
+        result = compile_restricted_exec(source, filename=USER_FILENAME)
+    except (RecursionError, MemoryError, ValueError):
+        message = "the code is too deeply nested or holds characters Python cannot read"
+        return None, [failed("restricted compile", "restricted", message)]
     if result.errors or result.code is None:
         checks = []
         for error in result.errors or ("the code could not be compiled",):
