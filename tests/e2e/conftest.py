@@ -44,7 +44,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float)
     raise RuntimeError(f"the server did not answer {url} within {timeout_s} s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start ``vibetrading serve`` on a free port and return its base URL."""
     home = tmp_path_factory.mktemp("e2e-home")
@@ -71,7 +71,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, and tests after this module call asyncio.run()
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Return headless Debian chromium under Playwright (skip when it is not installed)."""
     if not CHROMIUM.exists():
