@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
-run: $(STAMP) ## install if needed, then show the product (a CLI tour of bundled real data)
-	@$(BIN)/vibetrading tour
+run: $(STAMP) ## install if needed, then serve the API and web UI on http://$(HOST):$(PORT)
+	@$(BIN)/vibetrading serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) ## the whole test suite, the one CI runs (unit, integration, slow, browser)
 	$(BIN)/pytest -m "" --cov --cov-report=term
