@@ -318,7 +318,16 @@ def run() -> list[LoadCase]:
     cases = [run_load(db, duration_s=duration) for db in ("sqlite", "postgresql")]
     for case in cases:
         _print(case)
+    require_no_errors(cases)
     return cases
+
+
+def require_no_errors(cases: list[LoadCase]) -> None:
+    """Raise RuntimeError naming each database whose load saw errors."""
+    failed = {case.database: case.errors for case in cases if case.errors}
+    if failed:
+        counts = ", ".join(f"{name} {count}" for name, count in failed.items())
+        raise RuntimeError(f"The load saw errors (must be 0): {counts}; see the lines above.")
 
 
 def main() -> None:
@@ -333,7 +342,10 @@ def main() -> None:
     cases = [run_load(name, users=users, duration_s=duration) for name in names]
     for case in cases:
         _print(case)
-    if any(case.errors for case in cases):
+    try:
+        require_no_errors(cases)
+    except RuntimeError as e:
+        print(e)
         sys.exit(1)
 
 
