@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +101,15 @@ class Settings(BaseSettings):
     )
     llm_max_retries: int = Field(
         default=2, ge=0, le=10, description="Retries on rate limits, 5xx and timeouts."
+    )
+    llm_structured_output: Literal["tools", "response_format"] = Field(
+        default="tools",
+        description="How the model proposes strategies: tool calls, or a JSON response_format.",
+    )
+    llm_price_per_1k_tokens: tuple[float, float] | None = Field(
+        default=None,
+        description="US dollars per 1,000 input and output tokens of the chosen provider, "
+        "e.g. [0.0004, 0.0012]; replaces the preset's price.",
     )
 
     @property
