@@ -7,7 +7,10 @@ below them reads the environment.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
 
 from vibetrading.adapters.providers.files import read_bar_file_lines
 from vibetrading.adapters.store.cache import MemoryBarCache, RedisBarCache
@@ -25,6 +28,7 @@ from vibetrading.services.ports import (
 from vibetrading.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from vibetrading.adapters.llm.presets import Preset
     from vibetrading.adapters.store.db import SqlStore
     from vibetrading.services.backtests import BacktestService
     from vibetrading.services.copilot import CopilotService
@@ -129,35 +133,72 @@ def build_store(settings: Settings | None = None) -> SqlStore:
 # -- LLM copilot ----------------------------------------------------------------------------
 
 
-def build_llm_clients(settings: Settings | None = None) -> dict[str, LLMClient]:
-    """Return an LLM client per configured provider, keyed by preset name.
+def build_llm_clients(
+    settings: Settings | None = None, *, provider: str | None = None
+) -> dict[str, LLMClient]:
+    """Return an LLM client per usable provider, keyed by preset name.
 
-    A preset is configured when its key is set (``llm_keys``, from DEEPSEEK_API_KEY and
-    the like) or when it is the chosen ``llm_provider``; the chosen one also takes
-    ``llm_model``, ``llm_base_url`` and ``llm_api_key``. Empty means offline.
+    A preset is usable when its key is set (``llm_keys``, from DEEPSEEK_API_KEY and the
+    like), or when it is the chosen one (`provider`, else ``llm_provider``) and needs no
+    key: a local server (Ollama, vLLM) or a custom ``llm_base_url``. ``llm_model``,
+    ``llm_base_url``, ``llm_api_key`` and ``llm_price_per_1k_tokens`` apply to
+    ``llm_provider`` (to `provider` when ``llm_provider`` is unset). A preset's list price
+    is dropped when its model or base URL is overridden, since it may not apply. Empty
+    means offline.
     """
     from vibetrading.adapters.llm.openai_compat import OpenAICompatLLMClient
     from vibetrading.adapters.llm.presets import PRESETS, get_preset
 
     settings = settings or get_settings()
-    chosen = get_preset(settings.llm_provider).name if settings.llm_provider else None
+    wanted = provider or settings.llm_provider
+    chosen = get_preset(wanted).name if wanted else None
+    tuned = get_preset(settings.llm_provider).name if settings.llm_provider else chosen
     clients: dict[str, LLMClient] = {}
     for name, preset in PRESETS.items():
-        key = settings.llm_keys.get(name)
-        if name == chosen and settings.llm_api_key is not None:
-            key = settings.llm_api_key
-        if name != chosen and (key is None or not preset.needs_key):
+        overrides = _LLMOverrides.of(settings) if name == tuned else _LLMOverrides()
+        key = overrides.api_key or settings.llm_keys.get(name)
+        has_key = key is not None and bool(key.get_secret_value())
+        if preset.needs_key and not has_key and not (name == chosen and overrides.base_url):
             continue
+        if not preset.needs_key and not has_key and name != chosen:
+            continue
+        model = overrides.model or preset.model
+        base_url = overrides.base_url or preset.base_url
         clients[name] = OpenAICompatLLMClient(
             provider=name,
-            model=(settings.llm_model if name == chosen else None) or preset.model,
-            base_url=(settings.llm_base_url if name == chosen else None) or preset.base_url,
+            model=model,
+            base_url=base_url,
             api_key=key.get_secret_value() if key is not None else None,
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
-            price_per_1k=preset.price_per_1k,
+            price_per_1k=overrides.price_per_1k or _preset_price(preset, model, base_url),
         )
     return clients
+
+
+@dataclass(frozen=True)
+class _LLMOverrides:
+    model: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    price_per_1k: tuple[float, float] | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> _LLMOverrides:
+        return cls(
+            settings.llm_model,
+            settings.llm_base_url,
+            settings.llm_api_key,
+            settings.llm_price_per_1k_tokens,
+        )
+
+
+def _preset_price(preset: Preset, model: str, base_url: str) -> tuple[float, float] | None:
+    if not preset.needs_key:
+        return preset.price_per_1k  # a local server costs nothing, whatever the model
+    if model != preset.model or base_url.rstrip("/") != preset.base_url.rstrip("/"):
+        return None
+    return preset.price_per_1k
 
 
 def llm_secrets(settings: Settings) -> list[str]:
@@ -183,14 +224,13 @@ def build_copilot(
     from vibetrading.services.copilot import CopilotService
 
     settings = settings or get_settings()
-    clients = build_llm_clients(settings)
+    clients = build_llm_clients(settings, provider=provider)
     name = provider or settings.llm_provider
     if name is not None:
-        name = get_preset(name).name
+        preset = get_preset(name)
+        name = preset.name
         if name not in clients:
-            raise ConfigError(
-                f"The LLM provider {name!r} has no API key: set {get_preset(name).key_env}."
-            )
+            raise ConfigError(f"The LLM provider {name!r} has no API key: set {preset.key_env}.")
     llm = clients[name] if name else next(iter(clients.values()), None)
     if store is None:
         from vibetrading.testing.memory_store import (
@@ -212,4 +252,5 @@ def build_copilot(
         drafter=OfflineDrafter(),
         secrets=llm_secrets(settings),
         default_symbol=default_symbol,
+        structured_output=settings.llm_structured_output,
     )

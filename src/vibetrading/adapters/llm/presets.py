@@ -2,7 +2,8 @@
 
 A preset only fills in defaults; the base URL, model and key can each be overridden from
 the settings. Prices are list prices in US dollars per 1,000 tokens (input, output) at the
-time of writing, or None when unknown; local servers (Ollama, vLLM) cost nothing::
+time of writing (Chinese providers' yuan prices at 7.2 CNY per USD); local servers (Ollama,
+vLLM) cost nothing. ``VIBETRADING_LLM_PRICE_PER_1K_TOKENS`` replaces them::
 
     >>> get_preset("deepseek").base_url
     'https://api.deepseek.com/v1'
@@ -57,14 +58,22 @@ PRESETS: dict[str, Preset] = {
             "https://dashscope.aliyuncs.com/compatible-mode/v1",
             "qwen-plus",
             "DASHSCOPE_API_KEY",
+            (0.00011, 0.00028),
         ),
         Preset(
             "siliconflow",
             "https://api.siliconflow.cn/v1",
             "deepseek-ai/DeepSeek-V3",
             "SILICONFLOW_API_KEY",
+            (0.00028, 0.0011),
         ),
-        Preset("moonshot", "https://api.moonshot.cn/v1", "moonshot-v1-8k", "MOONSHOT_API_KEY"),
+        Preset(
+            "moonshot",
+            "https://api.moonshot.cn/v1",
+            "moonshot-v1-8k",
+            "MOONSHOT_API_KEY",
+            (0.00167, 0.00167),
+        ),
         Preset("ollama", "http://127.0.0.1:11434/v1", "qwen2.5:7b", None, (0.0, 0.0)),
         Preset("vllm", "http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B-Instruct", None, (0.0, 0.0)),
     )

@@ -94,3 +94,91 @@ def test_memory_conversations_rename_list_delete():
     repo.delete("u", conversation.id)
     with pytest.raises(NotFound):
         repo.get("u", conversation.id)
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url"),
+    [("ollama", "http://127.0.0.1:11434/v1"), ("vllm", "http://127.0.0.1:8000/v1")],
+    ids=["ollama", "vllm"],
+)
+def test_build_copilot_keyless_provider_argument_builds_a_client(provider, base_url):
+    copilot = build_copilot(Settings(), provider=provider)
+
+    assert copilot.llm is not None
+    assert (copilot.llm.provider, copilot.llm.base_url) == (provider, base_url)
+    assert copilot.llm.price_per_1k == (0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("provider", "variable"),
+    [
+        ("openai", "OPENAI_API_KEY"),
+        ("deepseek", "DEEPSEEK_API_KEY"),
+        ("qwen", "DASHSCOPE_API_KEY"),
+        ("kimi", "MOONSHOT_API_KEY"),
+    ],
+    ids=["openai", "deepseek", "qwen", "kimi-alias"],
+)
+def test_build_copilot_keyed_provider_without_key_names_the_variable(provider, variable):
+    with pytest.raises(ConfigError, match=f"set {variable}") as caught:
+        build_copilot(Settings(), provider=provider)
+
+    assert "None" not in str(caught.value)
+
+
+def test_build_copilot_provider_argument_overrides_the_configured_one():
+    settings = Settings(llm_provider="deepseek", llm_model="deepseek-reasoner")
+
+    copilot = build_copilot(settings, provider="ollama")
+
+    assert (copilot.llm.provider, copilot.llm.model) == ("ollama", "qwen2.5:7b")
+
+
+def test_build_copilot_provider_argument_takes_the_model_when_none_is_configured():
+    copilot = build_copilot(Settings(llm_model="llama3"), provider="ollama")
+
+    assert copilot.llm.model == "llama3"
+
+
+def test_build_copilot_keyed_preset_with_custom_base_url_needs_no_key():
+    settings = Settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9/v1")
+
+    copilot = build_copilot(settings)
+
+    assert copilot.llm.base_url == "http://127.0.0.1:9/v1"
+    assert copilot.llm.price_per_1k is None
+
+
+@pytest.mark.parametrize("name", ["qwen", "siliconflow", "moonshot"])
+def test_build_llm_clients_chinese_presets_have_a_price(name):
+    clients = build_llm_clients(Settings(llm_keys={name: SecretStr("k-123456")}))
+
+    assert clients[name].price_per_1k is not None
+
+
+def test_build_llm_clients_overridden_model_drops_the_preset_price():
+    settings = Settings(llm_provider="deepseek", llm_model="deepseek-reasoner")
+
+    clients = build_llm_clients(settings.model_copy(update={"llm_api_key": SecretStr("dk-1")}))
+
+    assert clients["deepseek"].price_per_1k is None
+
+
+def test_build_llm_clients_price_setting_replaces_the_preset_price():
+    settings = Settings(
+        llm_provider="deepseek",
+        llm_model="deepseek-reasoner",
+        llm_api_key=SecretStr("dk-1"),
+        llm_price_per_1k_tokens=(0.00055, 0.0022),
+    )
+
+    clients = build_llm_clients(settings)
+
+    assert clients["deepseek"].price_per_1k == (0.00055, 0.0022)
+
+
+@pytest.mark.parametrize("mode", ["tools", "response_format"])
+def test_build_copilot_structured_output_setting_is_passed_on(mode):
+    copilot = build_copilot(Settings(llm_structured_output=mode))
+
+    assert copilot.structured_output == mode
