@@ -637,11 +637,16 @@ LLMMessage = dict[str, Any]
 
 @dataclass(frozen=True)
 class LLMUsage:
-    """Tokens one call used, and its cost in US dollars when the price is known."""
+    """Tokens one call used, and its cost in US dollars when the price is known.
+
+    `is_estimated` marks counts the client worked out itself (from the text's length)
+    because the provider sent none, for example when the reply was cancelled.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    is_estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -658,6 +663,7 @@ class LLMUsage:
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             cost,
+            self.is_estimated or other.is_estimated,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -667,6 +673,7 @@ class LLMUsage:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
             "cost_usd": self.cost_usd,
+            "estimated": self.is_estimated,
         }
 
 
