@@ -1,9 +1,10 @@
 """A stand-in OpenAI-compatible server for tests: ``/v1/chat/completions``, scripted.
 
 It listens on 127.0.0.1 on a random port, answers each request with the next scripted
-``ScriptedReply`` (text, tool calls, an HTTP error, or a delay), streamed as server-sent
-events (``data: {...}`` then ``data: [DONE]``) when the request asks for ``stream``, and
-records every request body so tests can check what the prompts contained::
+``ScriptedReply`` (text, tool calls, an HTTP error with headers such as ``Retry-After``, a
+delay, or a malformed stream chunk), streamed as server-sent events (``data: {...}`` then
+``data: [DONE]``) when the request asks for ``stream``, and records every request body so
+tests can check what the prompts contained::
 
     with StandInLLMServer() as server:
         server.script(ScriptedReply(text="Hello"))
@@ -39,7 +40,14 @@ class ScriptedReply:
     usage: tuple[int, int] = (100, 20)
     gate: threading.Event | None = None
     """When given, the server sends the first text chunk, then waits for this event
-    (at most 10 s) before sending the rest: proof that the client does not buffer."""
+    (at most 10 s) before sending the rest: proof that the client does not buffer. A
+    non-streamed answer waits for it before it is sent at all."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra response headers (``Retry-After`` on a 429, say)."""
+    malformed: str | None = None
+    """A raw ``data:`` payload (``{not json``) sent after the first text chunk."""
+    include_usage: bool = True
+    """False sends no usage chunk, as some servers do even when asked for one."""
 
 
 class StandInLLMServer:
@@ -184,20 +192,25 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(reply.delay_s)
         try:
             if reply.status != 200:
-                self._json(reply.status, {"error": {"message": reply.text or "error"}})
+                error = {"error": {"message": reply.text or "error"}}
+                self._json(reply.status, error, reply.headers)
             elif body.get("stream"):
-                include = bool((body.get("stream_options") or {}).get("include_usage"))
-                self._stream(reply, include)
+                asked = bool((body.get("stream_options") or {}).get("include_usage"))
+                self._stream(reply, asked and reply.include_usage)
             else:
-                self._json(200, _completion(reply))
+                if reply.gate is not None:
+                    reply.gate.wait(timeout=10)
+                self._json(200, _completion(reply), reply.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.owner.disconnects += 1
 
-    def _json(self, status: int, document: dict[str, Any]) -> None:
+    def _json(self, status: int, document: dict[str, Any], headers: dict[str, str]) -> None:
         data = json.dumps(document).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -210,6 +223,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             self.wfile.flush()
             time.sleep(reply.chunk_delay_s)
+            if index == 1 and reply.malformed is not None:
+                self.wfile.write(f"data: {reply.malformed}\n\n".encode())
+                self.wfile.flush()
             if index == 1 and reply.gate is not None:
                 reply.gate.wait(timeout=10)
         self.wfile.write(b"data: [DONE]\n\n")
