@@ -21,8 +21,9 @@ EXPECTED_TABLES = {
     "users", "auth_tokens", "strategies", "strategy_versions", "conversations", "messages",
     "jobs", "backtest_runs", "backtest_results", "market_cache", "research_summaries",
     "paper_accounts", "paper_orders", "paper_fills", "paper_positions", "equity_snapshots",
-    "paper_runners", "alembic_version",
+    "paper_runners", "user_settings", "alembic_version",
 }  # fmt: skip
+HEAD = "0002"
 
 
 def test_upgrade_migrated_database_matches_models_exactly(store):
@@ -40,8 +41,8 @@ def test_upgrade_migrated_database_matches_models_exactly(store):
 
 
 def test_upgrade_again_is_a_no_op(store):
-    assert upgrade(store.database) == head_revision() == "0001"
-    assert current_revision(store.database) == "0001"
+    assert upgrade(store.database) == head_revision() == HEAD
+    assert current_revision(store.database) == HEAD
 
 
 def _upgrade_concurrently(url: str) -> list[str | None]:
@@ -68,7 +69,7 @@ def test_upgrade_concurrent_on_fresh_sqlite_waits_for_the_lock(tmp_path):
 
     results = _upgrade_concurrently(url)
 
-    assert results == ["0001"] * 3
+    assert results == [HEAD] * 3
     assert (tmp_path / "fresh.db.migrate.lock").exists()
 
 
@@ -76,7 +77,7 @@ def test_upgrade_concurrent_on_fresh_sqlite_waits_for_the_lock(tmp_path):
 def test_upgrade_concurrent_on_fresh_postgresql_waits_for_the_lock(fresh_postgres_url):
     results = _upgrade_concurrently(fresh_postgres_url)
 
-    assert results == ["0001"] * 3
+    assert results == [HEAD] * 3
 
 
 def test_current_revision_new_database_is_none(tmp_path):
@@ -121,7 +122,7 @@ def test_sqlite_has_no_gin_index(sqlite_store):
 def test_database_memory_sqlite_migrates_in_place():
     database = Database("sqlite://")
 
-    assert upgrade(database) == "0001"
+    assert upgrade(database) == HEAD
     assert "users" in inspect(database.engine).get_table_names()
     database.dispose()
 
@@ -134,7 +135,7 @@ def test_downgrade_to_base_then_upgrade_again(tmp_path):
     engine = create_engine(url)
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     engine.dispose()
-    assert upgrade(url) == "0001"
+    assert upgrade(url) == HEAD
 
 
 @pytest.mark.slow
@@ -142,4 +143,4 @@ def test_downgrade_on_postgresql_drops_the_gin_index_too(fresh_postgres_url):
     upgrade(fresh_postgres_url)
 
     assert downgrade(fresh_postgres_url, "base") is None
-    assert upgrade(fresh_postgres_url) == "0001"
+    assert upgrade(fresh_postgres_url) == HEAD

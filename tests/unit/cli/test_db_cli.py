@@ -1,5 +1,6 @@
 from typer.testing import CliRunner
 
+from vibetrading.adapters.store.db import head_revision
 from vibetrading.cli.main import app
 
 runner = CliRunner()
@@ -13,7 +14,7 @@ def test_db_current_then_upgrade_then_current(isolated_home):
     assert before.exit_code == 0
     assert "revision (none)" in before.output
     assert "vibetrading db upgrade" in before.output
-    assert "revision 0001" in upgraded.output
+    assert f"revision {head_revision()}" in upgraded.output
     assert str(isolated_home) in upgraded.output
     assert "up to date" in after.output
 

@@ -51,6 +51,7 @@ __all__ = [
     "StrategyVersionRow",
     "UTCDateTime",
     "UserRow",
+    "UserSettingsRow",
     "exists_on",
 ]
 
@@ -444,4 +445,17 @@ class PaperRunnerRow(Base):
     params: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class UserSettingsRow(Base):
+    """A user's settings as one JSON document; API keys in it are encrypted
+    (table ``user_settings``)."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
