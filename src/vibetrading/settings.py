@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     )
     job_workers: int = Field(default=2, ge=1, description="Worker processes of the local job pool.")
 
+    # -- Paper trading risk (pre-trade caps of every paper order; unset = off) ---------
+    paper_max_order_notional: float | None = Field(
+        default=None, gt=0, description="Largest notional of one paper order, quote currency."
+    )
+    paper_max_position_notional: float | None = Field(
+        default=None, gt=0, description="Largest paper position value per symbol after a fill."
+    )
+    paper_max_daily_loss: float | None = Field(
+        default=None, gt=0, description="Loss in a session that blocks new paper risk."
+    )
+    paper_max_volume_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Largest share of a bar's volume one paper fill takes (the rest waits).",
+    )
+
     # -- Database ---------------------------------------------------------------------
     database_url: str | None = Field(
         default=None,
