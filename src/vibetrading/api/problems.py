@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error leaves the API as ``application/problem+json``.
 
-Errors are mapped exactly once, here. Each VibeTrading error branch has a stable
+Errors are mapped exactly once, here, with the mapping of ``services.problems`` that
+failed jobs and WebSocket events use too. Each VibeTrading error branch has a stable
 ``type`` URI under ``https://vibetrading.dev/problems/``; validation errors become 422
 ``validation-error`` problems with the offending fields, and anything unexpected a 500
 ``internal-error`` problem that is logged with its traceback and never shows it.
@@ -17,19 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vibetrading.errors import (
-    ConfigError,
-    Conflict,
-    DataError,
-    NotFound,
-    OrderRejected,
-    PermissionDenied,
-    ProviderError,
-    StrategyError,
-    TemporaryProviderError,
-    UnknownSymbol,
-    VibeTradingError,
-)
+from vibetrading.errors import VibeTradingError
+from vibetrading.services.problems import PROBLEM_BASE, classify_error, problem_document
 
 __all__ = [
     "PROBLEM_BASE",
@@ -39,23 +29,9 @@ __all__ = [
     "problem_response",
 ]
 
-PROBLEM_BASE = "https://vibetrading.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("vibetrading.api")
 
-# most specific first: the first isinstance match wins
-_ERRORS: list[tuple[type[VibeTradingError], int, str, str]] = [
-    (NotFound, 404, "not-found", "Not found"),
-    (PermissionDenied, 403, "permission-denied", "Permission denied"),
-    (Conflict, 409, "conflict", "Conflict"),
-    (UnknownSymbol, 404, "unknown-symbol", "Unknown symbol"),
-    (DataError, 422, "data-error", "Unusable market data"),
-    (StrategyError, 422, "strategy-error", "Invalid strategy"),
-    (OrderRejected, 422, "order-rejected", "Order rejected"),
-    (ConfigError, 400, "bad-request", "Bad request"),
-    (TemporaryProviderError, 503, "provider-unavailable", "Provider temporarily unavailable"),
-    (ProviderError, 502, "provider-error", "Provider failed"),
-]
 _HTTP = {
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Authentication required"),
@@ -81,6 +57,9 @@ class Problem(BaseModel):
     request_id: str | None = Field(default=None, description="Correlation id of the request.")
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="The invalid fields of a validation error."
+    )
+    report: dict[str, Any] | None = Field(
+        default=None, description="The sandbox's safety report of a refused code strategy."
     )
 
 
@@ -111,6 +90,7 @@ def problem_response(
     title: str | None = None,
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """Return a problem+json response for `status`, naming the request path and id."""
     default_slug, default_title = _HTTP.get(status, ("error", "Error"))
@@ -125,6 +105,7 @@ def problem_response(
         instance=request.url.path if request is not None else "",
         request_id=request_id,
         errors=errors,
+        report=report,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -134,18 +115,12 @@ def problem_response(
     )
 
 
-def _for_error(error: VibeTradingError) -> tuple[int, str, str]:
-    for kind, status, slug, title in _ERRORS:
-        if isinstance(error, kind):
-            return status, slug, title
-    return 400, "bad-request", "Bad request"
-
-
 async def _vibetrading_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, VibeTradingError):  # pragma: no cover - registered for that type
         raise exc
-    status, slug, title = _for_error(exc)
-    return problem_response(request, status, str(exc), slug=slug, title=title)
+    status, slug, title = classify_error(exc)
+    report = problem_document(exc).get("report")
+    return problem_response(request, status, str(exc), slug=slug, title=title, report=report)
 
 
 async def _problem_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,7 +19,7 @@ import pandas as pd
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.errors import ConfigError, NotFound, SpecError
 from vibetrading.services.backtests import BacktestOutcome, BacktestRequest, BacktestService
-from vibetrading.services.jobs import JobCancelled, JobContext, JobService, error_document
+from vibetrading.services.jobs import JobCancelled, JobContext, JobLost, JobService, error_document
 from vibetrading.services.ports import Store
 from vibetrading.services.records import (
     BacktestResultData,
@@ -165,6 +165,8 @@ def run_backtest_job(context: JobContext) -> dict[str, Any]:
         context.check_cancelled()
     except JobCancelled:
         store.backtests.set_status(user_id, run_id, JobState.CANCELLED)
+        raise
+    except JobLost:  # recovered elsewhere: the run follows its job
         raise
     except Exception as e:
         store.backtests.set_status(user_id, run_id, JobState.FAILED, error=error_document(e))

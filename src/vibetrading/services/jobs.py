@@ -6,31 +6,42 @@ A job is a row of the JobRepository (queued, running, succeeded, failed, cancell
 In the worker, `execute_job` claims the row, gives the handler a `JobContext` whose
 progress reports are written to the repository (the channel that crosses processes
 and machines) and which raises `JobCancelled` once a cancel was requested, then stores
-the result or a readable error. When a worker process dies the executor's future
-fails: the job is failed with the reason and a broken pool is rebuilt. At start-up
-`recover` re-queues (or fails) jobs a previous process left running.
+the result or a readable error (a problem document, see `services.problems`). While
+the handler runs, a keep-alive thread refreshes the job's heartbeat. When a worker
+process dies the executor's future fails: the job is failed with the reason and a broken
+pool is rebuilt (a job refused by a broken pool is submitted once more to the new one).
+`recover` dispatches the jobs left queued and starts a reaper that, every half
+heartbeat timeout, re-queues (or fails) running jobs whose heartbeat is older than the
+timeout: their worker died, whichever server process it belonged to.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from vibetrading.errors import ConfigError, VibeTradingError
+from vibetrading.errors import ConfigError, Conflict, VibeTradingError
 from vibetrading.services.ports import JobRepository
-from vibetrading.services.records import Job, JobState, ListQuery, Page
+from vibetrading.services.problems import JOB_CRASHED, problem, problem_document
+from vibetrading.services.records import Job, JobState, ListQuery, Page, utc_now
 
 __all__ = [
+    "HEARTBEAT_TIMEOUT_S",
+    "KEEP_ALIVE_S",
     "JobCancelled",
     "JobContext",
     "JobHandler",
+    "JobLost",
     "JobRunner",
     "JobService",
     "error_document",
@@ -39,11 +50,18 @@ __all__ = [
 ]
 
 logger = logging.getLogger("vibetrading.jobs")
-PROBLEM_BASE = "https://vibetrading.dev/problems/"
+HEARTBEAT_TIMEOUT_S = 60.0
+"""A running job whose heartbeat is older than this is taken for dead and recovered."""
+KEEP_ALIVE_S = 15.0
+"""How often a worker refreshes the heartbeat of the job it runs, progress or not."""
 
 
 class JobCancelled(Exception):
     """Raised inside a job handler when its cancellation was requested."""
+
+
+class JobLost(Exception):
+    """Raised inside a job handler whose job is no longer running (it was recovered)."""
 
 
 @dataclass
@@ -71,9 +89,12 @@ class JobContext:
         if fraction in (0.0, 1.0) or now - self._last >= self.min_interval_s:
             self._last = now
             self.check_cancelled()
-            self.repository.heartbeat(
-                self.job.id, progress=max(0.0, min(1.0, fraction)), message=message[:200]
-            )
+            try:
+                self.repository.heartbeat(
+                    self.job.id, progress=max(0.0, min(1.0, fraction)), message=message[:200]
+                )
+            except Conflict:
+                raise JobLost(self.job.id) from None
 
     def check_cancelled(self) -> None:
         """Raise JobCancelled when the job's cancellation was requested."""
@@ -89,45 +110,78 @@ JobRunner = Callable[[JobHandler, str], str]
 
 
 def error_document(error: BaseException) -> dict[str, Any]:
-    """Return the problem-like dict stored as a failed job's error."""
-    if isinstance(error, VibeTradingError):
-        slug = "".join("-" + c.lower() if c.isupper() else c for c in type(error).__name__)
-        return {
-            "type": PROBLEM_BASE + slug.lstrip("-"),
-            "title": type(error).__name__,
-            "detail": str(error),
-        }
-    return {
-        "type": PROBLEM_BASE + "job-crashed",
-        "title": "Job crashed",
-        "detail": f"{type(error).__name__}: {error}"[:500],
-    }
+    """Return the problem document stored as a failed job's error (see services.problems)."""
+    return problem_document(error)
 
 
 def execute_job(
-    repository: JobRepository, handler: JobHandler, job_id: str, *, resources: Any = None
+    repository: JobRepository,
+    handler: JobHandler,
+    job_id: str,
+    *,
+    resources: Any = None,
+    keep_alive_s: float | None = KEEP_ALIVE_S,
 ) -> str:
     """Claim job `job_id`, run `handler` on it and persist the outcome; return the state.
 
     A job already claimed, cancelled or finished is left alone (its state is returned).
+    While the handler runs, its heartbeat is refreshed every `keep_alive_s` (None: only
+    by progress reports). A job recovered meanwhile by another process is left to it.
     """
     job = repository.claim(job_id)
     if job is None:
         return str(repository.get_for_worker(job_id).state)
     context = JobContext(job=job, repository=repository, resources=resources)
+    with _keep_alive(repository, job_id, keep_alive_s):
+        try:
+            context.progress(0.0, "started")
+            result = handler(context)
+        except JobLost:
+            logger.warning("job %s was recovered elsewhere while it ran", job_id)
+            return str(repository.get_for_worker(job_id).state)
+        except JobCancelled:
+            return _finish(repository, job_id, JobState.CANCELLED, message="cancelled on request")
+        except Exception as e:  # the job's outer boundary: record, never propagate
+            if not isinstance(e, VibeTradingError):
+                logger.exception("job %s (%s) failed", job_id, job.kind)
+            return _finish(
+                repository, job_id, JobState.FAILED, message="failed", error=error_document(e)
+            )
+    return _finish(
+        repository, job_id, JobState.SUCCEEDED, progress=1.0, message="done", result=result
+    )
+
+
+def _finish(repository: JobRepository, job_id: str, state: JobState, **fields: Any) -> str:
     try:
-        context.progress(0.0, "started")
-        result = handler(context)
-    except JobCancelled:
-        repository.update_state(job_id, JobState.CANCELLED, message="cancelled on request")
-        return str(JobState.CANCELLED)
-    except Exception as e:  # the job's outer boundary: record, never propagate
-        if not isinstance(e, VibeTradingError):
-            logger.exception("job %s (%s) failed", job_id, job.kind)
-        repository.update_state(job_id, JobState.FAILED, message="failed", error=error_document(e))
-        return str(JobState.FAILED)
-    repository.update_state(job_id, JobState.SUCCEEDED, progress=1.0, message="done", result=result)
-    return str(JobState.SUCCEEDED)
+        return str(repository.update_state(job_id, state, **fields).state)
+    except Conflict:  # cancelled, failed or recovered meanwhile: that outcome stands
+        logger.warning("job %s could not become %s", job_id, state, exc_info=True)
+        return str(repository.get_for_worker(job_id).state)
+
+
+@contextlib.contextmanager
+def _keep_alive(repository: JobRepository, job_id: str, interval_s: float | None) -> Iterator[None]:
+    if not interval_s:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval_s):
+            try:
+                repository.heartbeat(job_id)
+            except VibeTradingError:  # no longer running: nothing to keep alive
+                return
+            except Exception:  # a thread boundary: log, never kill the worker
+                logger.exception("heartbeat of job %s failed", job_id)
+
+    thread = threading.Thread(target=beat, name=f"job-heartbeat-{job_id[:8]}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def job_event(job: Job) -> dict[str, Any]:
@@ -154,7 +208,9 @@ class JobService:
     """Queue jobs, run them on an executor, cancel them and watch their progress.
 
     `executor_factory` builds the executor (again after a worker process died);
-    `handlers` maps each job kind to its top-level handler function.
+    `handlers` maps each job kind to its top-level handler function. A running job
+    whose heartbeat is older than `heartbeat_timeout_s` is taken for dead: the reaper
+    started by `recover` re-queues it (at most `max_attempts` runs) or fails it.
     """
 
     def __init__(
@@ -165,6 +221,9 @@ class JobService:
         handlers: Mapping[str, JobHandler],
         executor_factory: Callable[[], Executor],
         poll_interval_s: float = 0.25,
+        heartbeat_timeout_s: float = HEARTBEAT_TIMEOUT_S,
+        max_attempts: int = 3,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.repository = repository
         self.runner = runner
@@ -174,7 +233,13 @@ class JobService:
         self._lock = threading.Lock()
         self._futures: dict[str, Future[Any]] = {}
         self.poll_interval_s = poll_interval_s
+        self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.max_attempts = max_attempts
+        self._clock = clock
         self._watches: dict[tuple[int, str], _Watch] = {}
+        self._closed = False
+        self._reaper: threading.Thread | None = None
+        self._stop_reaper = threading.Event()
 
     @property
     def executor(self) -> Executor:
@@ -193,19 +258,37 @@ class JobService:
         return job
 
     def dispatch(self, job: Job) -> None:
-        """Hand a queued job to the executor (submit does this for the jobs it creates)."""
+        """Hand a queued job to the executor (submit does this for the jobs it creates).
+
+        A pool found broken is rebuilt and the job submitted once more; a job that
+        still cannot start fails. After `shutdown` the job stays queued for `recover`.
+        """
         handler = self.handlers.get(job.kind)
         if handler is None:
             self._fail(job.id, f"No handler for job kind {job.kind!r} in this server.")
             return
-        try:
-            future = self.executor.submit(self.runner, handler, job.id)
-        except (BrokenExecutor, RuntimeError) as e:
-            self._rebuild()
-            self._fail(job.id, f"The job could not be started: {e}")
+        error: Exception | None = None
+        for _ in range(2):
+            if self._closed:
+                return
+            try:
+                future = self.executor.submit(self.runner, handler, job.id)
+            except (BrokenExecutor, RuntimeError) as e:
+                error = e
+                self._rebuild()
+                continue
+            self._futures[job.id] = future
+            future.add_done_callback(functools.partial(self._finished, job.id))
             return
-        self._futures[job.id] = future
-        future.add_done_callback(functools.partial(self._finished, job.id))
+        self._fail(job.id, f"The job could not be started: {error}")
+
+    def wait(self, job_id: str, timeout_s: float) -> None:
+        """Return when this process's run of the job ended, or after `timeout_s`."""
+        future = self._futures.get(job_id)
+        if future is None:
+            time.sleep(timeout_s)
+            return
+        concurrent.futures.wait([future], timeout=timeout_s)
 
     def _finished(self, job_id: str, future: Future[Any]) -> None:
         self._futures.pop(job_id, None)
@@ -229,7 +312,7 @@ class JobService:
                 return
             if job.state is JobState.QUEUED and job.cancel_requested:
                 return
-            error = {"type": PROBLEM_BASE + "job-crashed", "title": "Job crashed", "detail": reason}
+            error = problem(*JOB_CRASHED, reason)
             self.repository.update_state(job_id, JobState.FAILED, message="failed", error=error)
         except VibeTradingError:  # e.g. a concurrent final transition: nothing to do
             logger.warning("could not mark job %s failed", job_id, exc_info=True)
@@ -257,19 +340,52 @@ class JobService:
         return job
 
     def recover(self, *, reason: str = "The server restarted while this job ran.") -> list[Job]:
-        """Recover the jobs a previous process left queued or running, and dispatch them.
+        """Dispatch the jobs left queued, reap dead running ones, and keep reaping.
 
-        Running jobs go back to the queue while they have attempts left and fail with
-        `reason` otherwise; every job queued afterwards is handed to the executor.
+        Queued jobs are handed to the executor as they are (no attempt is counted);
+        running jobs whose heartbeat is stale go through `reap`. From then on a reaper
+        thread calls `reap` every half heartbeat timeout until `shutdown`. Several
+        server processes may recover at once: a job is claimed by one worker only.
         """
-        while self.repository.claim(None, kinds=[*self.handlers]) is not None:
-            pass  # left queued by the previous process: mark running, recovered below
-        stale: Any = self.repository.requeue_or_fail_stale(reason=reason)
-        recovered: list[Job] = list(stale)
+        queued = self.repository.list_queued(kinds=[*self.handlers])
+        recovered = self.reap(reason=reason)
+        for job in queued:
+            self.dispatch(job)
+        self._start_reaper()
+        return [*recovered, *queued]
+
+    def reap(self, *, reason: str = "The worker running this job stopped answering.") -> list[Job]:
+        """Re-queue (or fail) running jobs whose heartbeat is older than the timeout.
+
+        Each job goes back to the queue, and to this process's executor, while it has
+        attempts left; otherwise it fails with `reason`. Returns the jobs recovered.
+        """
+        stale_before = self._clock() - timedelta(seconds=self.heartbeat_timeout_s)
+        recovered = self.repository.requeue_or_fail_stale(
+            reason=reason, stale_before=stale_before, max_attempts=self.max_attempts
+        )
         for job in recovered:
             if job.state is JobState.QUEUED:
                 self.dispatch(job)
-        return recovered
+        if recovered:
+            logger.info("recovered %d job(s) whose worker stopped", len(recovered))
+        return list(recovered)
+
+    def _start_reaper(self) -> None:
+        with self._lock:
+            if self._reaper is not None or self._closed:
+                return
+            self._reaper = threading.Thread(
+                target=self._reap_forever, name="job-reaper", daemon=True
+            )
+            self._reaper.start()
+
+    def _reap_forever(self) -> None:
+        while not self._stop_reaper.wait(max(self.heartbeat_timeout_s / 2, 0.05)):
+            try:
+                self.reap()
+            except Exception:  # a thread boundary: log and try again next time
+                logger.exception("the job reaper failed")
 
     async def events(self, user_id: str, job_id: str) -> AsyncIterator[dict[str, Any]]:
         """Yield a progress event whenever the job changes, ending with its final state.
@@ -321,8 +437,11 @@ class JobService:
                 del self._watches[key]
 
     def shutdown(self, *, wait: bool = False) -> None:
-        """Stop the executor; queued futures are cancelled (their jobs recover at start-up)."""
+        """Stop the reaper and the executor; queued futures are cancelled (their jobs
+        stay queued and are recovered at the next start)."""
+        self._stop_reaper.set()
         with self._lock:
+            self._closed = True
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)

@@ -417,6 +417,10 @@ class JobRepository(Protocol):
         """Return a page of the user's jobs."""
         ...
 
+    def list_queued(self, *, kinds: Sequence[str] | None = None) -> builtins.list[Job]:
+        """Return every queued job (of `kinds`), oldest first, whatever its user."""
+        ...
+
     def claim(self, job_id: str | None = None, *, kinds: Sequence[str] | None = None) -> Job | None:
         """Atomically move a queued job (this one, or the oldest of `kinds`) to running.
 
@@ -441,7 +445,10 @@ class JobRepository(Protocol):
     def heartbeat(
         self, job_id: str, *, progress: float | None = None, message: str | None = None
     ) -> Job:
-        """Refresh heartbeat_at of a running job, optionally with progress."""
+        """Refresh heartbeat_at of a running job, optionally with progress.
+
+        Raise Conflict when the job is not running (recovered, cancelled or finished).
+        """
         ...
 
     def request_cancel(self, user_id: str, job_id: str) -> Job:
@@ -458,7 +465,8 @@ class JobRepository(Protocol):
         """Recover running jobs whose heartbeat is older than `stale_before` (None: all).
 
         Each goes back to queued while it has attempts left, is cancelled when a cancel
-        was requested, and otherwise fails with `reason` in its error. Run at start-up.
+        was requested, and otherwise fails with `reason` in its error. The unfinished
+        backtest runs of each job follow it in the same transaction.
         """
         ...
 

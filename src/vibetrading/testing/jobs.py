@@ -7,8 +7,16 @@ import time
 from typing import Any
 
 from vibetrading.services.jobs import JobContext
+from vibetrading.services.records import JobState, ListQuery
 
-__all__ = ["TEST_JOB_HANDLERS", "crash_job", "echo_job", "fail_job", "wait_job"]
+__all__ = [
+    "TEST_JOB_HANDLERS",
+    "crash_backtest_job",
+    "crash_job",
+    "echo_job",
+    "fail_job",
+    "wait_job",
+]
 
 
 def echo_job(context: JobContext) -> dict[str, Any]:
@@ -24,6 +32,17 @@ def fail_job(context: JobContext) -> dict[str, Any]:
 
 def crash_job(context: JobContext) -> dict[str, Any]:
     """Kill the worker process at once, as an out-of-memory kill would."""
+    os._exit(13)
+
+
+def crash_backtest_job(context: JobContext) -> dict[str, Any]:
+    """Mark the job's backtest run running, then kill the worker process mid-run."""
+    store = context.resources.store
+    user_id = context.job.user_id
+    runs = store.backtests.list_runs(
+        user_id, ListQuery(limit=1, filters={"job_id": context.job.id})
+    )
+    store.backtests.set_status(user_id, runs.items[0].id, JobState.RUNNING)
     os._exit(13)
 
 

@@ -170,6 +170,7 @@ def test_restart_recovers_job_left_running(
     first.close()
 
     second = make_services(api_settings)
+    second.jobs.heartbeat_timeout_s = 0.2  # the dead server's heartbeat goes stale at once
     with TestClient(create_app(api_settings, services=second)):
         for _ in range(200):
             state = second.store.jobs.get(user.id, job.id).state
@@ -210,3 +211,39 @@ def test_crashing_worker_process_fails_job_and_server_answers(
     assert "died" in crashed.error["detail"]
     assert echoed.state is JobState.SUCCEEDED
     assert health.status_code == 200
+
+
+@pytest.mark.slow
+def test_backtest_whose_worker_dies_mid_run_is_listed_failed(
+    api_settings: Settings, make_services: Callable[..., ApiServices]
+) -> None:
+    from vibetrading.testing.jobs import crash_backtest_job
+    from vibetrading.workers import JOB_HANDLERS
+
+    context = multiprocessing.get_context("spawn")
+    services = make_services(
+        api_settings,
+        executor_factory=lambda: ProcessPoolExecutor(1, mp_context=context),
+        handlers={**JOB_HANDLERS, "backtest": crash_backtest_job},
+    )
+    tokens = services.auth.register("died@example.com", "correct horse battery")
+    headers = {"Authorization": f"Bearer {tokens.access_token}"}
+    with TestClient(create_app(api_settings, services=services)) as client:
+        accepted = client.post(
+            "/api/v1/backtest/run", json={"strategy": "buy when RSI below 30"}, headers=headers
+        ).json()
+        for _ in range(600):
+            listed = client.get("/api/v1/backtests", headers=headers).json()["items"]
+            if listed[0]["status"] in FINAL:
+                break
+            time.sleep(0.05)
+        running = client.get("/api/v1/backtests?status=running", headers=headers).json()
+        failed = client.get("/api/v1/backtests?status=failed", headers=headers).json()
+    services.close()
+
+    assert listed[0]["id"] == accepted["id"]
+    assert listed[0]["status"] == "failed"
+    assert "died" in listed[0]["error"]["detail"]
+    assert listed[0]["error"]["type"].endswith("/job-crashed")
+    assert running["items"] == []
+    assert [r["id"] for r in failed["items"]] == [accepted["id"]]

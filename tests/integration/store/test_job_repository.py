@@ -126,7 +126,7 @@ def test_jobs_requeue_or_fail_stale_recovers_each_running_job(store, user):
     assert by_id[fresh.id].state is JobState.QUEUED
     assert by_id[fresh.id].message == "requeued: server restarted"
     assert by_id[tired.id].state is JobState.FAILED
-    assert by_id[tired.id].error["type"] == "job-interrupted"
+    assert by_id[tired.id].error["type"] == "https://vibetrading.dev/problems/job-interrupted"
     assert "server restarted" in by_id[tired.id].error["detail"]
     assert by_id[cancelled.id].state is JobState.CANCELLED
     assert store.jobs.requeue_or_fail_stale(reason="again", stale_before=FAR_FUTURE) == []
@@ -154,3 +154,80 @@ def test_jobs_list_filters_by_state_and_kind(store, user):
     assert [j.id for j in by_state.items] == [running.id]
     assert by_kind.total == 1
     store.jobs.update_state(running.id, JobState.SUCCEEDED)
+
+
+def test_jobs_heartbeat_of_a_job_not_running_is_conflict(store, user):
+    job = store.jobs.create(user.id, kind="backtest", payload={})
+
+    with pytest.raises(Conflict):
+        store.jobs.heartbeat(job.id, progress=0.1)
+
+    assert store.jobs.get(user.id, job.id).state is JobState.QUEUED
+
+
+def test_jobs_list_queued_returns_the_queued_jobs_of_the_kinds(store, user, other_user):
+    kind = f"queued-{user.id[:6]}"
+    first = store.jobs.create(user.id, kind=kind, payload={})
+    second = store.jobs.create(other_user.id, kind=kind, payload={})
+    store.jobs.claim(store.jobs.create(user.id, kind=kind, payload={}).id)
+
+    queued = store.jobs.list_queued(kinds=[kind])
+
+    assert [j.id for j in queued] == [first.id, second.id]
+
+
+def _run_of_new_job(store, user):
+    job = store.jobs.create(user.id, kind="backtest", payload={})
+    run = store.backtests.create_run(user.id, request={"symbol": "SPX"}, job_id=job.id)
+    return job, run
+
+
+def test_backtest_run_follows_its_job_when_the_job_fails(store, user):
+    job, run = _run_of_new_job(store, user)
+    store.jobs.claim(job.id)
+    store.backtests.set_status(user.id, run.id, JobState.RUNNING)
+
+    store.jobs.update_state(job.id, JobState.FAILED, error={"type": "x", "detail": "died"})
+
+    followed = store.backtests.get_run(user.id, run.id)
+    assert followed.status is JobState.FAILED
+    assert followed.error == {"type": "x", "detail": "died"}
+    assert followed.finished_at is not None
+    running = store.backtests.list_runs(user.id, ListQuery(filters={"status": "running"}))
+    assert run.id not in {r.id for r in running.items}
+
+
+def test_backtest_run_follows_its_job_through_recovery(store, user):
+    requeued_job, requeued = _run_of_new_job(store, user)
+    tired_job, tired = _run_of_new_job(store, user)
+    store.jobs.claim(requeued_job.id)
+    for _ in range(3):
+        store.jobs.claim(tired_job.id)
+        store.backtests.set_status(user.id, tired.id, JobState.RUNNING)
+        if _ < 2:
+            store.jobs.update_state(tired_job.id, JobState.QUEUED)
+
+    store.jobs.requeue_or_fail_stale(reason="worker died", stale_before=FAR_FUTURE)
+
+    assert store.backtests.get_run(user.id, requeued.id).status is JobState.QUEUED
+    failed = store.backtests.get_run(user.id, tired.id)
+    assert failed.status is JobState.FAILED
+    assert failed.error["type"].endswith("/job-interrupted")
+
+
+def test_backtest_run_follows_its_queued_job_when_cancelled(store, user):
+    job, run = _run_of_new_job(store, user)
+
+    store.jobs.request_cancel(user.id, job.id)
+
+    assert store.backtests.get_run(user.id, run.id).status is JobState.CANCELLED
+
+
+def test_backtest_run_already_finished_is_not_overwritten_by_its_job(store, user):
+    job, run = _run_of_new_job(store, user)
+    store.jobs.claim(job.id)
+    store.backtests.set_status(user.id, run.id, JobState.FAILED, error={"detail": "own"})
+
+    store.jobs.update_state(job.id, JobState.FAILED, error={"detail": "job"})
+
+    assert store.backtests.get_run(user.id, run.id).error == {"detail": "own"}

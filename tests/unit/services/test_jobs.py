@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from vibetrading.errors import ConfigError, SpecError
+from vibetrading.errors import (
+    ConfigError,
+    NotFound,
+    SandboxViolation,
+    SpecError,
+    TemporaryProviderError,
+)
 from vibetrading.services.jobs import (
     JobContext,
     JobService,
@@ -88,14 +94,88 @@ def test_execute_job_vibetrading_error_is_readable(store: Any, user_id: str) -> 
 
     error = store.jobs.get(user_id, job.id).error
     assert error == {
-        "type": "https://vibetrading.dev/problems/spec-error",
-        "title": "SpecError",
+        "type": "https://vibetrading.dev/problems/strategy-error",
+        "title": "Invalid strategy",
+        "status": 422,
         "detail": "no entry rule",
     }
 
 
 def test_error_document_unexpected_error_names_it() -> None:
-    assert error_document(KeyError("k"))["detail"] == "KeyError: 'k'"
+    document = error_document(KeyError("k"))
+
+    assert document["detail"] == "KeyError: 'k'"
+    assert document["type"] == "https://vibetrading.dev/problems/internal-error"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [SpecError("bad"), ConfigError("bad"), NotFound("gone"), TemporaryProviderError("p", "x")],
+    ids=lambda e: type(e).__name__,
+)
+def test_error_document_matches_the_http_problem_type(error: Exception) -> None:
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from vibetrading.api.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise error
+
+    http = TestClient(app).get("/boom").json()
+    document = error_document(error)
+
+    assert (document["type"], document["title"], document["status"]) == (
+        http["type"],
+        http["title"],
+        http["status"],
+    )
+
+
+class _Report:
+    def as_dict(self) -> dict[str, Any]:
+        return {"is_safe": False, "checks": [{"name": "memory", "passed": False}]}
+
+
+def test_error_document_strategy_error_keeps_the_safety_report() -> None:
+    document = error_document(SandboxViolation("memory limit", report=_Report()))
+
+    assert document["report"]["checks"][0]["name"] == "memory"
+    assert document["type"].endswith("/strategy-error")
+
+
+def test_execute_job_recovered_meanwhile_leaves_the_new_state(store: Any, user_id: str) -> None:
+    def requeued_under_it(context: JobContext) -> dict[str, Any]:
+        store.jobs.requeue_or_fail_stale(reason="test", stale_before=None)
+        context.progress(0.5, "still here?")
+        return {}
+
+    job = store.jobs.create(user_id, kind="x", payload={})
+
+    state = execute_job(store.jobs, requeued_under_it, job.id)
+
+    assert state == "queued"
+    assert store.jobs.get(user_id, job.id).attempts == 1
+
+
+def test_execute_job_keeps_the_heartbeat_fresh_without_progress(store: Any, user_id: str) -> None:
+    beats: list[Any] = []
+
+    def silent(context: JobContext) -> dict[str, Any]:
+        first = store.jobs.get(user_id, context.job.id).heartbeat_at
+        time.sleep(0.25)
+        beats.extend([first, store.jobs.get(user_id, context.job.id).heartbeat_at])
+        return {}
+
+    job = store.jobs.create(user_id, kind="x", payload={})
+
+    execute_job(store.jobs, silent, job.id, keep_alive_s=0.05)
+
+    assert beats[1] > beats[0]
 
 
 def test_service_submit_unknown_kind_is_config_error(store: Any, user_id: str) -> None:
@@ -167,6 +247,38 @@ def test_service_broken_pool_fails_job_and_rebuilds(store: Any, user_id: str) ->
     service.shutdown(wait=True)
 
 
+class _BrokenOnSubmit(Executor):
+    """Refuses work with BrokenExecutor, as a pool whose worker died between jobs."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        raise BrokenExecutor("A child process terminated abruptly")
+
+
+def test_service_dead_pool_at_submit_rebuilds_and_runs_the_job(store: Any, user_id: str) -> None:
+    built: list[Executor] = []
+
+    def factory() -> Executor:
+        built.append(_BrokenOnSubmit() if not built else ThreadPoolExecutor(1))
+        return built[-1]
+
+    service = _service(store, factory)
+
+    job = service.submit(user_id, "echo", {})
+
+    assert _final(store, user_id, job.id).state is JobState.SUCCEEDED
+    assert len(built) == 2
+    service.shutdown(wait=True)
+
+
+def test_service_after_shutdown_leaves_jobs_queued(store: Any, user_id: str) -> None:
+    service = _service(store)
+    service.shutdown()
+
+    job = service.submit(user_id, "echo", {})
+
+    assert store.jobs.get(user_id, job.id).state is JobState.QUEUED
+
+
 def test_service_refusing_executor_fails_job(store: Any, user_id: str) -> None:
     service = _service(store, _Refusing)
 
@@ -175,18 +287,50 @@ def test_service_refusing_executor_fails_job(store: Any, user_id: str) -> None:
     assert "could not be started" in store.jobs.get(user_id, job.id).error["detail"]
 
 
-def test_service_recover_requeues_running_and_queued_jobs(store: Any, user_id: str) -> None:
+def test_service_recover_requeues_stale_running_and_queued_jobs(store: Any, user_id: str) -> None:
     running = store.jobs.create(user_id, kind="echo", payload={})
     store.jobs.claim(running.id)
     queued = store.jobs.create(user_id, kind="echo", payload={})
     service = _service(store)
+    service.heartbeat_timeout_s = 0.0
 
     recovered = service.recover()
 
     assert {j.id for j in recovered} == {running.id, queued.id}
-    assert _final(store, user_id, running.id).state is JobState.SUCCEEDED
-    assert _final(store, user_id, queued.id).state is JobState.SUCCEEDED
+    assert _final(store, user_id, running.id).attempts == 2
+    assert _final(store, user_id, queued.id).attempts == 1
+    assert store.jobs.get(user_id, queued.id).state is JobState.SUCCEEDED
     service.shutdown(wait=True)
+
+
+def test_service_recover_spares_running_jobs_with_fresh_heartbeats(
+    store: Any, user_id: str
+) -> None:
+    running = store.jobs.create(user_id, kind="echo", payload={})
+    store.jobs.claim(running.id)  # another server's worker runs it and heartbeats
+    service = _service(store)
+
+    recovered = service.recover()
+
+    assert recovered == []
+    assert store.jobs.get(user_id, running.id).state is JobState.RUNNING
+    service.shutdown(wait=True)
+
+
+def test_service_reaper_recovers_a_job_once_its_heartbeat_goes_stale(
+    store: Any, user_id: str
+) -> None:
+    service = _service(store)
+    service.heartbeat_timeout_s = 0.3
+    service.recover()
+    orphan = store.jobs.create(user_id, kind="echo", payload={})
+    store.jobs.claim(orphan.id)  # its worker dies without a word
+
+    final = _final(store, user_id, orphan.id)
+    service.shutdown(wait=True)
+
+    assert final.state is JobState.SUCCEEDED
+    assert final.attempts == 2
 
 
 def test_service_events_fan_out_to_every_subscriber(store: Any, user_id: str) -> None:

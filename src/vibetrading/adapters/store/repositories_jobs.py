@@ -1,4 +1,10 @@
-"""SQL repositories of jobs and backtest runs with their compactly stored results."""
+"""SQL repositories of jobs and backtest runs with their compactly stored results.
+
+A backtest run follows its job: when the job is re-queued, fails or is cancelled (a
+worker died, the job was recovered, a queued job was cancelled), every unfinished run
+of that job takes the same state and error in the same transaction, so lists and
+status filters never show a dead run as queued or running.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from vibetrading.adapters.store.tables import (
     StrategyVersionRow,
 )
 from vibetrading.errors import Conflict, NotFound
+from vibetrading.services.problems import JOB_INTERRUPTED, problem
 from vibetrading.services.records import (
     BacktestResultData,
     BacktestRun,
@@ -154,6 +161,15 @@ class SqlJobRepository:
             )
             return Page([_job(r) for r in rows], total, query.limit, query.offset)
 
+    def list_queued(self, *, kinds: Sequence[str] | None = None) -> builtins.list[Job]:
+        """Return every queued job (of `kinds`), oldest first, whatever its user."""
+        statement = select(JobRow).where(JobRow.state == JobState.QUEUED.value)
+        if kinds is not None:
+            statement = statement.where(JobRow.kind.in_(list(kinds)))
+        with self._db.session() as session:
+            rows = session.scalars(statement.order_by(JobRow.created_at, JobRow.id))
+            return [_job(r) for r in rows]
+
     def claim(self, job_id: str | None = None, *, kinds: Sequence[str] | None = None) -> Job | None:
         """Atomically move a queued job (this one, or the oldest of `kinds`) to running."""
         with self._db.session() as session:
@@ -219,6 +235,7 @@ class SqlJobRepository:
                 row.result = json_safe(result)
             if error is not None:
                 row.error = json_safe(error)
+            _follow_job(session, row, now)
             session.flush()
             return _job(row)
 
@@ -240,8 +257,21 @@ class SqlJobRepository:
     def heartbeat(
         self, job_id: str, *, progress: float | None = None, message: str | None = None
     ) -> Job:
-        """Refresh heartbeat_at of a running job, optionally with progress."""
-        return self.update_state(job_id, JobState.RUNNING, progress=progress, message=message)
+        """Refresh heartbeat_at of a running job, optionally with progress.
+
+        Raise Conflict when the job is not running (recovered, cancelled or finished).
+        """
+        with self._db.session() as session:
+            row = _locked_job(session, job_id)
+            if row.state != JobState.RUNNING.value:
+                raise Conflict(f"Job {job_id!r} is {row.state}, not running.")
+            row.heartbeat_at = self._clock()
+            if progress is not None:
+                row.progress = min(max(float(progress), 0.0), 1.0)
+            if message is not None:
+                row.message = message
+            session.flush()
+            return _job(row)
 
     def request_cancel(self, user_id: str, job_id: str) -> Job:
         """Cancel a queued job now; flag a running one for its worker; final ones unchanged."""
@@ -250,6 +280,7 @@ class SqlJobRepository:
             if row.state == JobState.QUEUED.value:
                 row.state, row.finished_at = JobState.CANCELLED.value, self._clock()
                 row.cancel_requested = True
+                _follow_job(session, row, row.finished_at)
             elif row.state == JobState.RUNNING.value:
                 row.cancel_requested = True
             session.flush()
@@ -277,6 +308,7 @@ class SqlJobRepository:
             now = self._clock()
             for row in rows:
                 self._recover(row, reason, max_attempts, now)
+                _follow_job(session, row, now)
             session.flush()
             return [_job(r) for r in rows]
 
@@ -290,11 +322,28 @@ class SqlJobRepository:
         else:
             self._enter(row, JobState.RUNNING, JobState.FAILED, now)
             row.message = reason
-            row.error = {
-                "type": "job-interrupted",
-                "title": "The job was interrupted too many times",
-                "detail": f"{reason} (after {row.attempts} attempts)",
-            }
+            row.error = problem(*JOB_INTERRUPTED, f"{reason} (after {row.attempts} attempts)")
+
+
+_UNFINISHED = (JobState.QUEUED.value, JobState.RUNNING.value)
+
+
+def _follow_job(session: Session, row: JobRow, now: datetime) -> None:
+    # A succeeded run is written by its handler (result and summary); only requeues,
+    # failures and cancellations are mirrored here.
+    state = JobState(row.state)
+    if state not in (JobState.QUEUED, JobState.FAILED, JobState.CANCELLED):
+        return
+    values: dict[str, Any] = {"status": state.value}
+    if state.is_final:
+        values["finished_at"] = now
+        if row.error is not None:
+            values["error"] = row.error
+    session.execute(
+        update(BacktestRunRow)
+        .where(BacktestRunRow.job_id == row.id, BacktestRunRow.status.in_(_UNFINISHED))
+        .values(**values)
+    )
 
 
 def _run(row: BacktestRunRow) -> BacktestRun:
