@@ -292,6 +292,7 @@ def test_chat_over_websocket_sends_the_same_events(client: TestClient, register:
             events.append(socket.receive_json())
 
     assert error["type"] == "error"
+    assert error["data"]["type"] == "https://vibetrading.dev/problems/validation-error"
     assert "spec" in [e["type"] for e in events]
 
 

@@ -103,6 +103,19 @@ def test_job_progress_over_websocket_ends_with_final_event(
     assert all(e["id"] == job.id for e in events)
 
 
+def test_job_websocket_of_unknown_job_sends_a_not_found_problem(
+    client: TestClient, register: Register
+) -> None:
+    tokens = register()
+
+    with client.websocket_connect(f"/api/v1/ws/jobs/nope?token={tokens['access_token']}") as ws:
+        event = ws.receive_json()
+
+    assert event["type"] == "error"
+    assert event["data"]["type"] == "https://vibetrading.dev/problems/not-found"
+    assert event["data"]["status"] == 404
+
+
 def test_job_websocket_without_token_is_closed(client: TestClient, services: ApiServices) -> None:
     from starlette.websockets import WebSocketDisconnect
 

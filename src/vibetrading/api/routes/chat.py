@@ -20,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from vibetrading.api.deps import CurrentUser, Services, list_query
 from vibetrading.api.problems import ProblemError
 from vibetrading.api.routes import PROBLEMS
-from vibetrading.api.routes.jobs import websocket_user
+from vibetrading.api.routes.jobs import error_event, websocket_user
 from vibetrading.api.schemas import ChatIn, ConversationOut, MessageOut, PageOut
 from vibetrading.errors import VibeTradingError
 from vibetrading.services.container import ApiServices
+from vibetrading.services.problems import problem
 from vibetrading.services.records import ListQuery
 
 __all__ = ["router", "sse"]
@@ -41,6 +42,14 @@ def _copilot(services: ApiServices) -> Any:
     if services.copilot is None:
         raise ProblemError(503, "The copilot is not available in this server.", slug="unavailable")
     return services.copilot
+
+
+def _invalid(error: Exception) -> dict[str, Any]:
+    detail = str(error)[:500]
+    return {
+        "type": "error",
+        "data": problem("validation-error", "Invalid request", detail, status=422),
+    }
 
 
 def _next(iterator: Iterator[Any]) -> Any:
@@ -72,7 +81,7 @@ async def chat_strategy(body: ChatIn, user_id: CurrentUser, services: Services) 
                 yield sse(_as_dict(event))
                 event = await run_in_threadpool(_next, iterator)
         except VibeTradingError as e:
-            yield sse({"type": "error", "data": {"detail": str(e)}})
+            yield sse(error_event(e))
         finally:
             cancel.set()
 
@@ -97,7 +106,7 @@ async def chat_socket(websocket: WebSocket) -> None:
             try:
                 body = ChatIn.model_validate(await websocket.receive_json())
             except (ValidationError, ValueError) as e:
-                await websocket.send_json({"type": "error", "data": {"detail": str(e)[:500]}})
+                await websocket.send_json(_invalid(e))
                 continue
             await _reply(websocket, services, user_id, body)
     except WebSocketDisconnect:
@@ -106,7 +115,9 @@ async def chat_socket(websocket: WebSocket) -> None:
 
 async def _reply(websocket: WebSocket, services: ApiServices, user_id: str, body: ChatIn) -> None:
     if services.copilot is None:
-        await websocket.send_json({"type": "error", "data": {"detail": "no copilot"}})
+        detail = "The copilot is not available in this server."
+        unavailable = problem("unavailable", "Service unavailable", detail, status=503)
+        await websocket.send_json({"type": "error", "data": unavailable})
         return
     cancel = threading.Event()
     try:
@@ -118,7 +129,7 @@ async def _reply(websocket: WebSocket, services: ApiServices, user_id: str, body
         while (event := await run_in_threadpool(_next, iterator)) is not _END:
             await websocket.send_json(_as_dict(event))
     except VibeTradingError as e:
-        await websocket.send_json({"type": "error", "data": {"detail": str(e)}})
+        await websocket.send_json(error_event(e))
     finally:
         cancel.set()
 

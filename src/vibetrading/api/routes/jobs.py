@@ -21,9 +21,10 @@ from vibetrading.api.routes import PROBLEMS
 from vibetrading.api.schemas import JobOut, PageOut
 from vibetrading.errors import ConfigError, VibeTradingError
 from vibetrading.services.container import ApiServices
+from vibetrading.services.problems import problem_document
 from vibetrading.services.records import ListQuery
 
-__all__ = ["SweepIn", "router", "websocket_user"]
+__all__ = ["SweepIn", "error_event", "router", "websocket_user"]
 
 router = APIRouter(tags=["jobs"], responses=PROBLEMS)
 _STATES = "^(queued|running|succeeded|failed|cancelled)$"
@@ -86,6 +87,15 @@ async def cancel_job(job_id: str, user_id: CurrentUser, services: Services) -> J
     return JobOut.of(await run_in_threadpool(services.jobs.cancel, user_id, job_id))
 
 
+def error_event(error: BaseException) -> dict[str, Any]:
+    """Return the ``{"type": "error", "data": <problem document>}`` event of a stream.
+
+    WebSockets and server-sent events name an error with the same problem ``type`` as
+    an HTTP answer or a failed job (see ``services.problems``).
+    """
+    return {"type": "error", "data": problem_document(error)}
+
+
 async def websocket_user(websocket: WebSocket) -> str | None:
     """Return the user of a WebSocket (``?token=``, Bearer header or cookie), or None."""
     services: ApiServices = websocket.app.state.services
@@ -114,7 +124,7 @@ async def watch_job(websocket: WebSocket, job_id: str) -> None:
         async for event in services.jobs.events(user_id, job_id):
             await websocket.send_json(event)
     except VibeTradingError as e:
-        await websocket.send_json({"type": "error", "detail": str(e)})
+        await websocket.send_json(error_event(e))
     except WebSocketDisconnect:
         return
     await websocket.close()
