@@ -32,13 +32,17 @@ if TYPE_CHECKING:
     from vibetrading.adapters.store.db import SqlStore
     from vibetrading.services.backtests import BacktestService
     from vibetrading.services.copilot import CopilotService
+    from vibetrading.services.user_settings import UserSettingsService
 
 __all__ = [
     "build_backtests",
     "build_copilot",
+    "build_llm_client",
     "build_llm_clients",
     "build_market_data",
     "build_store",
+    "build_user_settings",
+    "llm_provider_names",
     "llm_secrets",
     "provider_factories",
 ]
@@ -199,6 +203,62 @@ def _preset_price(preset: Preset, model: str, base_url: str) -> tuple[float, flo
     if model != preset.model or base_url.rstrip("/") != preset.base_url.rstrip("/"):
         return None
     return preset.price_per_1k
+
+
+def llm_provider_names() -> list[str]:
+    """Return the names of the LLM presets a user can choose."""
+    from vibetrading.adapters.llm.presets import PRESETS
+
+    return list(PRESETS)
+
+
+def build_llm_client(
+    settings: Settings | None = None,
+    *,
+    provider: str,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+) -> LLMClient:
+    """Return the client of one provider with a user's own key, base URL and model.
+
+    It is ``build_llm_clients`` with `provider` chosen and the given values in place of
+    the process settings; raise ConfigError for an unknown provider or a missing key.
+    """
+    from pydantic import SecretStr
+
+    from vibetrading.adapters.llm.presets import get_preset
+
+    settings = settings or get_settings()
+    name = get_preset(provider).name
+    chosen = settings.model_copy(
+        update={
+            "llm_provider": name,
+            "llm_api_key": SecretStr(api_key) if api_key else None,
+            "llm_base_url": base_url,
+            "llm_model": model,
+            "llm_keys": {},
+        }
+    )
+    client = build_llm_clients(chosen).get(name)
+    if client is None or (get_preset(name).needs_key and not api_key):
+        raise ConfigError(f"The LLM provider {name!r} needs an API key.")
+    return client
+
+
+def build_user_settings(settings: Settings | None, store: SqlStore) -> UserSettingsService:
+    """Return the per-user settings over `store`; API keys are encrypted with the Fernet
+    key in ``<home>/settings_key`` (created with mode 0600 on first use)."""
+    from vibetrading.adapters.store.repositories_settings import SqlUserSettingsRepository
+    from vibetrading.adapters.store.secret_cipher import FernetCipher
+    from vibetrading.services.records import utc_now
+    from vibetrading.services.user_settings import UserSettingsService
+
+    settings = settings or get_settings()
+    return UserSettingsService(
+        SqlUserSettingsRepository(store.database, utc_now),
+        FernetCipher.from_key_file(settings.data_dir / "settings_key"),
+    )
 
 
 def llm_secrets(settings: Settings) -> list[str]:
