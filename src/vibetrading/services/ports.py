@@ -831,6 +831,7 @@ class RunnerRecord:
     status: str = "created"  # created, running, stopped, finished, failed
     cursor: pd.Timestamp | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # why a failed runner failed
 
 
 @dataclass
@@ -846,7 +847,7 @@ class PaperStep:
     equity: float
     state: dict[str, Any]
     snapshot: tuple[pd.Timestamp, float] | None = None
-    status: str = "running"
+    status: str | None = None  # None leaves the stored status; a stop is never overwritten
 
 
 class PaperRunnerRepository(Protocol):
@@ -864,12 +865,30 @@ class PaperRunnerRepository(Protocol):
         """Return every runner, oldest first."""
         ...
 
-    def set_status(self, runner_id: str, status: str) -> None:
-        """Change a runner's status."""
+    def set_status(self, runner_id: str, status: str, *, error: str | None = None) -> None:
+        """Change a runner's status (`error` says why a failed runner failed)."""
         ...
 
-    def save_step(self, step: PaperStep) -> None:
-        """Write one bar's orders, fills, positions, cash, cursor and snapshot atomically."""
+    def save_step(self, step: PaperStep) -> str:
+        """Write one bar's orders, fills, positions, cash, cursor and snapshot atomically.
+
+        Return the runner's stored status, so a runner sees a stop made by another
+        process at its next bar. A stopped runner's step is not written (the bar is
+        replayed from the stored state if the runner resumes).
+        """
+        ...
+
+    def add_order(self, runner_id: str, order: Order) -> Order:
+        """Store an order placed outside a bar (a manual order) unless its client order
+        id exists; return the stored order."""
+        ...
+
+    def set_order(self, runner_id: str, order: Order) -> None:
+        """Write the new state of a stored order (a cancel made outside a bar)."""
+        ...
+
+    def open_orders(self, runner_id: str) -> list[Order]:
+        """Return the runner's working orders (submitting, accepted, partially filled)."""
         ...
 
     def orders(self, runner_id: str) -> list[Order]:

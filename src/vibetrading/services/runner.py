@@ -57,11 +57,16 @@ _MIN_WINDOW = 50
 @dataclass(frozen=True)
 class PaperEvent:
     """Something a runner or the paper service did: ``order``, ``fill``, ``position``,
-    ``account`` or ``runner``; `data` is JSON-ready."""
+    ``account`` or ``runner``; `data` is JSON-ready; `user_id` owns the runner."""
 
     kind: str
     runner_id: str
     data: dict[str, Any]
+    user_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event as a JSON-ready message (``type``, ``runner_id``, ``data``)."""
+        return {"type": self.kind, "runner_id": self.runner_id, "data": self.data}
 
 
 EventCallback = Callable[[PaperEvent], None]
@@ -256,6 +261,7 @@ class StrategyRunner:
         self.last_snapshot: float | None = None
         self.bars_done = 0
         self.equity_curve: list[tuple[pd.Timestamp, float]] = []
+        self.status: str | None = None  # as stored after the last bar ("stopped" ends a run)
         self._orders_seen = 0
         self._fills_seen = 0
 
@@ -280,25 +286,33 @@ class StrategyRunner:
     ) -> RunSummary:
         """Replay `bars` from after the cursor: `speed` bars per second, None for max.
 
-        Returns the summary when the bars are done or `should_stop` says so.
+        Returns the summary when the bars are done, when `should_stop` says so, or when
+        the stored status turns "stopped" (``paper stop`` from anywhere).
         """
         index = bars.index
         start = 0 if self.cursor is None else int(index.searchsorted(self.cursor, side="right"))
         if start < len(index):
             self.signals.prepare(bars)
         for i in range(start, len(index)):
-            if should_stop():
+            if should_stop() or self.is_stopped:
                 break
             self.step(bars, i)
-            if speed is not None and i + 1 < len(index):
+            if speed is not None and i + 1 < len(index) and not self.is_stopped:
                 sleep(1.0 / speed)
         return self.summary()
 
+    @property
+    def is_stopped(self) -> bool:
+        """Return True once the stored status says the runner was stopped."""
+        return self.status == "stopped"
+
     def step(self, bars: pd.DataFrame, i: int) -> None:
-        """Process bar `i` of `bars`: fills, then signals at its close, then one write."""
+        """Process bar `i` of `bars`: new manual orders, fills, then signals at its close,
+        then one write."""
         timestamp = bars.index[i]
         row = bars.iloc[i]
         code = self.config.symbol
+        self._take_manual_orders()
         self.broker.on_bar(
             code,
             timestamp,
@@ -312,6 +326,21 @@ class StrategyRunner:
         entry, exit_ = self.signals.latest(window)
         self._trade_signals(timestamp, entry, exit_)
         self._save(timestamp)
+
+    def _take_manual_orders(self) -> None:
+        # Orders placed or cancelled outside the runner (a person, another process) wait
+        # in the store. Every working order of the broker was stored open by the last
+        # bar's write, so one no longer open there was cancelled meanwhile.
+        if self.repository is None:
+            return
+        stored = {o.client_order_id: o for o in self.repository.open_orders(self.config.runner_id)}
+        for order in self.broker.orders(open_only=True):
+            if order.client_order_id not in stored:
+                self.broker.cancel(order.client_order_id)
+        known = {o.client_order_id for o in self.broker.orders()}
+        for client_order_id, order in stored.items():
+            if client_order_id not in known:
+                self.broker.submit(order)
 
     def _trade_signals(self, timestamp: pd.Timestamp, entry: bool, exit_: bool) -> None:
         if entry and exit_:  # conflicting signals on one bar are ignored, as in the backtest
@@ -389,7 +418,8 @@ class StrategyRunner:
         self._fills_seen += len(fills)
         self.cursor = timestamp
         if self.repository is not None:
-            self.repository.save_step(
+            # a stopped runner's bar is not written: it is replayed if the runner resumes
+            self.status = self.repository.save_step(
                 PaperStep(
                     runner_id=self.config.runner_id,
                     cursor=timestamp,
@@ -402,7 +432,8 @@ class StrategyRunner:
                     snapshot=snapshot,
                 )
             )
-        self._emit(orders, fills, equity)
+        if not self.is_stopped:
+            self._emit(orders, fills, equity)
 
     def _should_snapshot(self, equity: float) -> bool:
         last = self.last_snapshot

@@ -45,13 +45,17 @@ class InMemoryPaperRunnerRepository:
         """Return every runner, oldest first."""
         return [copy.deepcopy(r) for r in self.runners.values()]
 
-    def set_status(self, runner_id: str, status: str) -> None:
+    def set_status(self, runner_id: str, status: str, *, error: str | None = None) -> None:
         """Change a runner's status."""
-        self.runners[self._known(runner_id)].status = status
+        record = self.runners[self._known(runner_id)]
+        record.status = status
+        record.error = error if status == "failed" else None
 
-    def save_step(self, step: PaperStep) -> None:
-        """Apply one bar's writes at once."""
+    def save_step(self, step: PaperStep) -> str:
+        """Apply one bar's writes at once (none when stopped); return the runner's status."""
         runner_id = self._known(step.runner_id)
+        if self.runners[runner_id].status == "stopped":
+            return "stopped"
         book = self.order_book[runner_id]
         for order in step.orders:
             book[order.client_order_id] = order
@@ -61,10 +65,25 @@ class InMemoryPaperRunnerRepository:
         if step.snapshot is not None:
             self.snapshots[runner_id].append(step.snapshot)
         record = self.runners[runner_id]
+        status = step.status or record.status
         self.runners[runner_id] = replace(
-            record, cursor=step.cursor, status=step.status, state=copy.deepcopy(step.state)
+            record, cursor=step.cursor, status=status, state=copy.deepcopy(step.state)
         )
         self.steps += 1
+        return status
+
+    def add_order(self, runner_id: str, order: Order) -> Order:
+        """Store an order unless its client order id exists; return the stored one."""
+        book = self.order_book[self._known(runner_id)]
+        return book.setdefault(order.client_order_id, order)
+
+    def set_order(self, runner_id: str, order: Order) -> None:
+        """Write an order's new state."""
+        self.order_book[self._known(runner_id)][order.client_order_id] = order
+
+    def open_orders(self, runner_id: str) -> list[Order]:
+        """Return the runner's working orders."""
+        return [o for o in self.order_book[self._known(runner_id)].values() if o.is_open]
 
     def orders(self, runner_id: str) -> list[Order]:
         """Return the runner's orders, oldest first."""

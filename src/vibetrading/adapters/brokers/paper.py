@@ -10,13 +10,15 @@ trailing stop), all priced, sized and charged by ``vibetrading.domain.trading.ex
 
 Both check every order before accepting it: lot size, cash, position (no short selling
 where the market forbids it), T+1 for day orders, the daily price limit, market hours
-(when a ``market_open`` function is given) and the pre-trade ``RiskConfig``.
+(when a ``market_open`` function such as ``is_market_open`` is given; checked at the
+order's ``created_at``, else at the latest bar) and the pre-trade ``RiskConfig``.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -39,12 +41,42 @@ from vibetrading.domain.trading.orders import Fill, Order
 from vibetrading.domain.trading.portfolio import AccountSnapshot, Portfolio, TradeLedger
 from vibetrading.errors import NotFound, OrderRejected
 
-__all__ = ["DryRunBroker", "PaperBroker"]
+__all__ = ["DryRunBroker", "PaperBroker", "is_market_open"]
 
 logger = logging.getLogger(__name__)
 
 MarketOpen = Callable[[Symbol, pd.Timestamp], bool]
 _EPS = 1e-9
+
+
+def is_market_open(symbol: Symbol, when: pd.Timestamp) -> bool:
+    """Return whether `symbol`'s market trades at `when` (its exchange calendar).
+
+    Crypto trades around the clock and FX on weekdays. A time at midnight (UTC or the
+    exchange's local time) is read as a daily bar's date: open when that date is a
+    session. Other times are open within the session's hours (lunch breaks closed).
+    Times outside the calendar's range count as open.
+
+    >>> is_market_open(Symbol.parse("AAPL"), pd.Timestamp("2024-01-06 15:00", tz="UTC"))
+    False
+    """
+    stamp = when.tz_localize("UTC") if when.tz is None else when.tz_convert("UTC")
+    name = symbol.calendar_name
+    if name == "24/7":
+        return True
+    if name == "24/5":
+        return bool(stamp.weekday() < 5)
+    local = stamp.tz_convert(symbol.timezone)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # exchange-calendars on pandas 3
+        try:
+            if stamp == stamp.normalize():
+                return bool(symbol.calendar.is_session(stamp.tz_localize(None).normalize()))
+            if local == local.normalize():
+                return bool(symbol.calendar.is_session(local.tz_localize(None).normalize()))
+            return bool(symbol.calendar.is_open_on_minute(stamp))
+        except ValueError:  # before or after the calendar's range: no rule to apply
+            return True
 
 
 class PaperBroker:
@@ -245,9 +277,12 @@ class PaperBroker:
         symbol = self.symbols.get(order.symbol)
         if symbol is None:
             return RejectReason.INVALID, f"{order.symbol} is not traded by this account"
-        now = self.markets[order.symbol].timestamp
+        now = order.created_at or self.markets[order.symbol].timestamp
         if self.market_open is not None and now is not None and not self.market_open(symbol, now):
-            return RejectReason.MARKET_CLOSED, f"{symbol.code} does not trade at {now}"
+            return RejectReason.MARKET_CLOSED, (
+                f"{symbol.code} does not trade at {now:%Y-%m-%d %H:%M} UTC; "
+                "place it during the session"
+            )
         for check in (self._check_lot, self._check_position, self._check_price, self._check_cash):
             problem = check(order, symbol)
             if problem:

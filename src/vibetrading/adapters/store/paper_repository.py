@@ -37,6 +37,12 @@ from vibetrading.services.records import new_id, utc_now
 
 __all__ = ["SqlPaperRunnerRepository"]
 
+_OPEN_STATUSES = [
+    OrderStatus.SUBMITTING.name,
+    OrderStatus.ACCEPTED.name,
+    OrderStatus.PARTIALLY_FILLED.name,
+]
+
 
 class SqlPaperRunnerRepository:
     """Runners, their account, orders, fills, positions and equity, in SQL tables.
@@ -104,18 +110,26 @@ class SqlPaperRunnerRepository:
             rows = session.scalars(select(PaperRunnerRow).order_by(PaperRunnerRow.created_at))
             return [_record(row) for row in rows]
 
-    def set_status(self, runner_id: str, status: str) -> None:
-        """Change a runner's status."""
+    def set_status(self, runner_id: str, status: str, *, error: str | None = None) -> None:
+        """Change a runner's status; `error` (kept only while failed) says why it failed."""
         with self._db.session() as session:
             row = self._runner(session, runner_id)
             row.status = status
+            row.error = error if status == "failed" else None
             row.updated_at = self._clock()
 
-    def save_step(self, step: PaperStep) -> None:
-        """Write one bar: orders, fills, positions, cash, cursor, state, snapshot."""
+    def save_step(self, step: PaperStep) -> str:
+        """Write one bar: orders, fills, positions, cash, cursor, state, snapshot.
+
+        The runner's status is read in the same transaction and returned: a stop written
+        by another process is never overwritten, and the step of a stopped runner is not
+        written at all (it is replayed from the stored state on resume).
+        """
         now = self._clock()
         with self._db.transaction(), self._db.session() as session:
             runner = self._runner(session, step.runner_id)
+            if runner.status == "stopped":
+                return runner.status
             account_id = runner.account_id
             ids = {
                 order.client_order_id: self._save_order(session, account_id, order, now)
@@ -142,9 +156,42 @@ class SqlPaperRunnerRepository:
                     )
                 )
             runner.cursor = _datetime(step.cursor)
-            runner.status = step.status
+            if step.status is not None:
+                runner.status = step.status
             runner.params = {"config": runner.params.get("config", {}), "state": step.state}
             runner.updated_at = now
+            return runner.status
+
+    def add_order(self, runner_id: str, order: Order) -> Order:
+        """Store a manual order unless its client order id exists; return the stored one."""
+        now = self._clock()
+        with self._db.transaction(), self._db.session() as session:
+            account_id = self._runner(session, runner_id).account_id
+            row = self._order_row(session, account_id, order.client_order_id)
+            if row is not None:
+                return _order(row)
+            self._save_order(session, account_id, order, now)
+            return order
+
+    def set_order(self, runner_id: str, order: Order) -> None:
+        """Write the new state of a stored order (a cancel made outside a bar)."""
+        with self._db.transaction(), self._db.session() as session:
+            account_id = self._runner(session, runner_id).account_id
+            self._save_order(session, account_id, order, self._clock())
+
+    def open_orders(self, runner_id: str) -> list[Order]:
+        """Return the runner's working orders, oldest first."""
+        with self._db.session() as session:
+            account_id = self._runner(session, runner_id).account_id
+            rows = session.scalars(
+                select(PaperOrderRow)
+                .where(
+                    PaperOrderRow.account_id == account_id,
+                    PaperOrderRow.status.in_(_OPEN_STATUSES),
+                )
+                .order_by(PaperOrderRow.created_at, PaperOrderRow.client_order_id)
+            )
+            return [_order(row) for row in rows]
 
     def orders(self, runner_id: str) -> list[Order]:
         """Return the runner's orders, oldest first."""
@@ -215,13 +262,18 @@ class SqlPaperRunnerRepository:
             raise NotFound(f"No order {client_order_id!r} for a fill.")
         return found
 
-    def _save_order(self, session: Session, account_id: str, order: Order, now: datetime) -> str:
-        row = session.scalar(
+    def _order_row(
+        self, session: Session, account_id: str, client_order_id: str
+    ) -> PaperOrderRow | None:
+        return session.scalar(
             select(PaperOrderRow).where(
                 PaperOrderRow.account_id == account_id,
-                PaperOrderRow.client_order_id == order.client_order_id,
+                PaperOrderRow.client_order_id == client_order_id,
             )
         )
+
+    def _save_order(self, session: Session, account_id: str, order: Order, now: datetime) -> str:
+        row = self._order_row(session, account_id, order.client_order_id)
         if row is None:
             row = PaperOrderRow(
                 id=new_id(),
@@ -273,6 +325,7 @@ def _record(row: PaperRunnerRow) -> RunnerRecord:
         status=row.status,
         cursor=_timestamp(row.cursor) if row.cursor is not None else None,
         state=dict(params.get("state") or {}),
+        error=row.error,
     )
 
 
