@@ -3,9 +3,13 @@
 ``CopilotService.chat`` streams one reply as ChatEvents: ``token`` (text as it arrives),
 ``spec`` (the strategy proposed, saved as a new version), ``backtest_started``,
 ``backtest_progress``, ``backtest_result``, ``error`` and finally ``done`` (conversation
-id, the engine that answered, the fallback reason if any, token usage). With no LLM, or
-when the LLM fails or keeps proposing invalid specs, the offline drafter answers and the
-reply says so in one line; the flow, backtest included, never needs a network::
+id, the engine that answered, the fallback reason if any, token usage); ``done`` always
+ends the stream. With no LLM, or when the LLM fails in any way (an error, a malformed
+reply, specs still invalid after repairs), the offline drafter answers and the reply says
+so on a line of its own, in the user's language; when the model answers without proposing
+a strategy but the offline parser reads one from the message, that one is used and the
+reply says so. Secrets never leave in text, specs or code. The flow, backtest included,
+never needs a network::
 
     service = CopilotService(llm=None, drafter=OfflineDrafter(), backtests=backtests)
     for event in service.chat("local", "RSI below 30 buy, above 70 sell"):
@@ -14,6 +18,7 @@ reply says so in one line; the flow, backtest included, never needs a network::
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,12 +42,14 @@ from vibetrading.services.copilot_prompts import (
     json_response_format,
     read_json_reply,
     read_tool_call,
+    redact_proposal,
     tool_definitions,
 )
 from vibetrading.services.copilot_runs import BacktestRunner, run_summary
 from vibetrading.services.ports import (
     BacktestRepository,
     ConversationRepository,
+    LLMChunk,
     LLMClient,
     LLMMessage,
     LLMToolCall,
@@ -63,6 +70,28 @@ _OFFLINE_NOTE = {
     "en": "(Offline mode: {reason}; answered by the rule-based parser.)\n",
     "zh": "（离线模式：{reason}；由规则解析器回答。）\n",  # noqa: RUF001
 }
+_PARSER_NOTE = {
+    "en": "(The model proposed no strategy; the rule-based parser read this one from your "
+    "message.)\n",
+    "zh": "（模型没有给出策略；以下策略由规则解析器从你的消息中读出。）\n",  # noqa: RUF001
+}
+_REASONS = {
+    "en": {
+        "no_llm": "no LLM provider is configured",
+        "temporary": "{detail}",
+        "provider": "{detail}",
+        "repairs": "{detail}",
+        "other": "the model's reply could not be used ({detail})",
+    },
+    "zh": {
+        "no_llm": "未配置大模型",
+        "temporary": "大模型暂时不可用（{detail}）",  # noqa: RUF001
+        "provider": "大模型出错（{detail}）",  # noqa: RUF001
+        "repairs": "模型给出的策略修正{repairs}次后仍无效（{detail}）",  # noqa: RUF001
+        "other": "大模型的回复无法使用（{detail}）",  # noqa: RUF001
+    },
+}
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -163,16 +192,23 @@ class CopilotService:
         proposal: Proposal | None = None
         answered = False
         if self.llm is None:
-            turn.fallback_reason = "no LLM provider is configured"
+            turn.fallback_reason = _REASONS[turn.language]["no_llm"]
         else:
             try:
                 proposal, answered = yield from self._ask_llm(self.llm, turn, context, text)
-            except (ProviderError, _RepairsExhausted) as e:
-                turn.fallback_reason = turn.redactor.scrub(str(e))
+            except Exception as e:  # any failure of the model: the offline parser answers
+                _log_llm_failure(e)
+                turn.fallback_reason = _fallback_reason(e, turn)
         if not answered and not turn.cancelled:
             proposal = yield from self._ask_offline(turn, context, text)
+        elif proposal is None and not turn.cancelled:
+            proposal = yield from self._parse_message(turn, context, text)
         if proposal is not None and not turn.cancelled:
-            yield from self._propose(user_id, turn, context, proposal, text)
+            try:
+                yield from self._propose(user_id, turn, context, proposal, text)
+            except Exception as e:  # the reply still ends with `done`
+                _logger.exception("The copilot could not propose the strategy")
+                yield _error_event("proposal", e, turn)
         yield from self._finish(user_id, turn, context)
 
     def usage(self, user_id: str, conversation_id: str | None = None) -> dict[str, Any]:
@@ -205,29 +241,52 @@ class CopilotService:
     def _ask_with_tools(
         self, llm: LLMClient, turn: _Turn, messages: list[LLMMessage]
     ) -> Generator[ChatEvent, None, tuple[Proposal | None, bool]]:
+        # Only the first attempt streams live; a repair's text is shown only when it
+        # succeeds and nothing was shown before (models repeat their intro when repairing).
         problem = ""
-        for _ in range(1 + MAX_REPAIRS):
-            final = None
-            for chunk in llm.stream_chat(messages, tools=tool_definitions(), cancel=turn.cancel):
-                if chunk.text and (event := turn.token(chunk.text)):
-                    yield event
-                if chunk.usage is not None:
-                    turn.usage += chunk.usage
-                final = chunk
+        shown = False
+        for attempt in range(1 + MAX_REPAIRS):
+            final, held = yield from self._stream_attempt(llm, turn, messages, live=attempt == 0)
+            shown = shown or (attempt == 0 and bool(held))
             if turn.cancelled:
                 return None, True
             calls = final.tool_calls if final is not None else ()
             if not calls:
+                yield from self._release(turn, held, shown, attempt)
                 return None, True
-            call = calls[0]
+            call = _scrubbed(calls[0], turn.redactor)
             try:
-                return read_tool_call(call.name, call.arguments), True
+                proposal = read_tool_call(call.name, call.arguments)
             except SpecError as e:
                 problem = str(e)
-            messages = [*messages, *_repair_messages(call, problem)]
+                messages = [*messages, *_repair_messages(call, problem)]
+                continue
+            yield from self._release(turn, held, shown, attempt)
+            return proposal, True
         raise _RepairsExhausted(
             f"the model's strategy was still invalid after {MAX_REPAIRS} repairs ({problem})"
         )
+
+    def _stream_attempt(
+        self, llm: LLMClient, turn: _Turn, messages: list[LLMMessage], *, live: bool
+    ) -> Generator[ChatEvent, None, tuple[LLMChunk | None, list[str]]]:
+        final: LLMChunk | None = None
+        text: list[str] = []
+        for chunk in llm.stream_chat(messages, tools=tool_definitions(), cancel=turn.cancel):
+            if chunk.text:
+                text.append(chunk.text)
+                if live and (event := turn.token(chunk.text)):
+                    yield event
+            if chunk.usage is not None:
+                turn.usage += chunk.usage
+            final = chunk
+        return final, text
+
+    def _release(
+        self, turn: _Turn, held: list[str], shown: bool, attempt: int
+    ) -> Iterator[ChatEvent]:
+        if attempt > 0 and held and not shown and (event := turn.token("".join(held))):
+            yield event
 
     def _ask_with_json(
         self, llm: LLMClient, turn: _Turn, messages: list[LLMMessage]
@@ -242,13 +301,14 @@ class CopilotService:
                 turn.usage += answer.usage
             if turn.cancelled:
                 return None, True
+            content = turn.redactor.scrub(answer.text)
             try:
-                reply, proposal = read_json_reply(answer.text)
+                reply, proposal = read_json_reply(content)
             except SpecError as e:
                 problem = str(e)
                 messages = [
                     *messages,
-                    {"role": "assistant", "content": answer.text},
+                    {"role": "assistant", "content": content},
                     {
                         "role": "user",
                         "content": f"Invalid: {problem} Answer again with the "
@@ -280,10 +340,8 @@ class CopilotService:
         self, turn: _Turn, context: ChatContext, text: str
     ) -> Generator[ChatEvent, None, Proposal | None]:
         turn.engine = "offline"
-        reason = turn.fallback_reason or ""
-        if turn.language == "zh" and self.llm is None:
-            reason = "未配置大模型"
-        note = _OFFLINE_NOTE[turn.language].format(reason=reason)
+        yield from _line_break(turn)
+        note = _OFFLINE_NOTE[turn.language].format(reason=turn.fallback_reason or "")
         if event := turn.token(note):
             yield event
         default = context.spec.universe[0] if context.spec else self.default_symbol
@@ -302,11 +360,34 @@ class CopilotService:
             explanation=draft.spec.explanation,
         )
 
+    def _parse_message(
+        self, turn: _Turn, context: ChatContext, text: str
+    ) -> Generator[ChatEvent, None, Proposal | None]:
+        # The model answered without a proposal: use the strategy the user's own message
+        # spells out, if the offline parser reads one from it alone.
+        default = context.spec.universe[0] if context.spec else self.default_symbol
+        draft = self.drafter.draft(text, default_symbol=default)
+        if draft.spec is None:
+            return None
+        yield from _line_break(turn)
+        if event := turn.token(_PARSER_NOTE[turn.language]):
+            yield event
+        turn.meta["spec_source"] = "offline_parser"
+        turn.meta["notes"] = list(draft.notes)
+        return Proposal(
+            kind="spec",
+            spec=draft.spec,
+            name=draft.spec.name,
+            universe=tuple(draft.spec.universe),
+            explanation=draft.spec.explanation,
+        )
+
     # -- proposal, backtest, summary -----------------------------------------------------
 
     def _propose(
         self, user_id: str, turn: _Turn, context: ChatContext, proposal: Proposal, text: str
     ) -> Iterator[ChatEvent]:
+        proposal = redact_proposal(proposal, turn.redactor)
         version = self._history.save_version(user_id, context, proposal, text)
         data: dict[str, Any] = {
             "kind": proposal.kind,
@@ -335,8 +416,7 @@ class CopilotService:
         yield from self._summarise(turn, result)
 
     def _summarise(self, turn: _Turn, result: dict[str, Any]) -> Iterator[ChatEvent]:
-        if not "".join(turn.text).endswith("\n") and (event := turn.token("\n")):
-            yield event
+        yield from _line_break(turn)
         if self.llm is not None and turn.engine != "offline":
             prompt = build_summary_prompt(turn.language, run_summary(result))
             try:
@@ -348,8 +428,10 @@ class CopilotService:
                     if chunk.usage is not None:
                         turn.usage += chunk.usage
                 return
-            except ProviderError as e:
-                turn.meta["summary_fallback"] = turn.redactor.scrub(str(e))
+            except Exception as e:  # the rule-based summary stands in
+                _log_llm_failure(e)
+                turn.meta["summary_fallback"] = _fallback_reason(e, turn)
+            yield from _line_break(turn)
         summary = self.drafter.summarise(result, language=turn.language)
         if event := turn.token(summary):
             yield event
@@ -358,16 +440,27 @@ class CopilotService:
         if event := turn.flush():
             yield event
         reply = "".join(turn.text)
-        self._history.save_message(
-            user_id,
-            context,
-            role="assistant",
-            content=reply,
-            spec=turn.meta.get("spec", {}).get("spec"),
-            meta={**turn.meta, "fallback_reason": turn.fallback_reason},
-            usage=turn.usage,
-            engine=turn.engine,
-        )
+        conversation_usage = turn.usage.as_dict()
+        try:
+            self._history.save_message(
+                user_id,
+                context,
+                role="assistant",
+                content=reply,
+                spec=turn.meta.get("spec", {}).get("spec"),
+                meta={
+                    **turn.meta,
+                    "fallback_reason": turn.fallback_reason,
+                    "usage_estimated": turn.usage.is_estimated,
+                },
+                usage=turn.usage,
+                engine=turn.engine,
+            )
+            if self.conversations is not None:
+                conversation_usage = self.usage(user_id, context.conversation_id)
+        except Exception as e:  # the reply still ends with `done`
+            _logger.exception("The copilot could not save its reply")
+            yield _error_event("history", e, turn)
         yield ChatEvent(
             "done",
             {
@@ -377,13 +470,48 @@ class CopilotService:
                 "cancelled": turn.cancelled,
                 "reply": reply,
                 "usage": turn.usage.as_dict(),
-                "conversation_usage": self.usage(user_id, context.conversation_id)
-                if self.conversations is not None
-                else turn.usage.as_dict(),
+                "conversation_usage": conversation_usage,
             },
         )
 
-    # -- persistence ---------------------------------------------------------------------
+
+def _line_break(turn: _Turn) -> Iterator[ChatEvent]:
+    """Flush held text and end the line, so that what follows starts on a new one."""
+    if event := turn.flush():
+        yield event
+    shown = "".join(turn.text)
+    if shown and not shown.endswith("\n") and (event := turn.token("\n")):
+        yield event
+
+
+def _scrubbed(call: LLMToolCall, redactor: Redactor) -> LLMToolCall:
+    return LLMToolCall(call.id, redactor.scrub(call.name), redactor.scrub(call.arguments))
+
+
+def _fallback_reason(error: Exception, turn: _Turn) -> str:
+    texts = _REASONS[turn.language]
+    if isinstance(error, _RepairsExhausted):
+        kind = "repairs"
+    elif isinstance(error, TemporaryProviderError):
+        kind = "temporary"
+    elif isinstance(error, ProviderError):
+        kind = "provider"
+    else:
+        kind = "other"
+    detail = str(error) if kind != "other" else f"{type(error).__name__}: {error}"
+    return turn.redactor.scrub(texts[kind].format(detail=detail, repairs=MAX_REPAIRS))
+
+
+def _log_llm_failure(error: Exception) -> None:
+    if isinstance(error, VibeTradingError):
+        _logger.warning("The LLM failed; answering offline: %s", error)
+    else:
+        _logger.exception("The LLM path failed unexpectedly; answering offline")
+
+
+def _error_event(stage: str, error: Exception, turn: _Turn) -> ChatEvent:
+    message = str(error) if isinstance(error, VibeTradingError) else "an internal error occurred"
+    return ChatEvent("error", {"stage": stage, "message": turn.redactor.scrub(message)})
 
 
 def _repair_messages(call: LLMToolCall, problem: str) -> list[LLMMessage]:

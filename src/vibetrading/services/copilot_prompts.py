@@ -32,6 +32,7 @@ __all__ = [
     "json_response_format",
     "read_json_reply",
     "read_tool_call",
+    "redact_proposal",
     "tool_definitions",
 ]
 
@@ -314,3 +315,30 @@ class Redactor:
                     best = size
                     break
         return best
+
+
+def redact_proposal(proposal: Proposal, redactor: Redactor) -> Proposal:
+    """Return `proposal` with every secret replaced in its spec, code, name and explanation.
+
+    The model writes every field of a proposal, so a key it was tricked into repeating
+    could hide in the strategy's name as well as in its text. Raise SpecError when the
+    scrubbed spec no longer validates (a secret stood where only a symbol fits).
+    """
+    if not redactor.secrets:
+        return proposal
+    spec = proposal.spec
+    if spec is not None:
+        document = spec.model_dump_json()
+        scrubbed = redactor.scrub(document)
+        if scrubbed != document:
+            spec = load_spec(scrubbed)
+    return Proposal(
+        kind=proposal.kind,
+        spec=spec,
+        code=redactor.scrub(proposal.code) if proposal.code is not None else None,
+        name=spec.name if spec is not None else redactor.scrub(proposal.name),
+        universe=tuple(spec.universe)
+        if spec is not None
+        else tuple(redactor.scrub(s) for s in proposal.universe),
+        explanation=spec.explanation if spec is not None else redactor.scrub(proposal.explanation),
+    )

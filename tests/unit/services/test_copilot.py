@@ -2,9 +2,18 @@ import pytest
 
 from vibetrading.adapters.llm.offline import OfflineDrafter
 from vibetrading.bootstrap import build_backtests
+from vibetrading.domain.strategy.expr import compare, indicator
+from vibetrading.domain.strategy.spec import StrategySpec
 from vibetrading.errors import NotFound
 from vibetrading.services.copilot import ChatEvent, CopilotService
-from vibetrading.services.copilot_prompts import Redactor, build_system_prompt, detect_language
+from vibetrading.services.copilot_prompts import (
+    Proposal,
+    Redactor,
+    build_system_prompt,
+    detect_language,
+    redact_proposal,
+)
+from vibetrading.services.ports import LLMChunk, LLMUsage
 from vibetrading.testing.memory_store import (
     MemoryConversationRepository,
     MemoryStrategyRepository,
@@ -170,3 +179,92 @@ def test_chat_empty_message_still_ends_with_done(copilot):
 
     assert events[-1].type == "done"
     assert copilot.conversations.get("local", done["conversation_id"]).title == "New conversation"
+
+
+class BrokenLLMClient:
+    """An LLM client that sends some text, then fails in a way no adapter translated."""
+
+    provider = "broken"
+    model = "m"
+
+    def stream_chat(self, messages, *, tools=None, response_format=None, cancel=None):
+        yield LLMChunk(text="ab")
+        raise RuntimeError("unexpected shape")
+
+    def complete(self, messages, *, tools=None, response_format=None, cancel=None):
+        raise RuntimeError("unexpected shape")
+
+
+def broken_copilot(structured_output="tools"):
+    return CopilotService(
+        llm=BrokenLLMClient(),
+        backtests=build_backtests(),
+        conversations=MemoryConversationRepository(),
+        strategies=MemoryStrategyRepository(),
+        drafter=OfflineDrafter(),
+        start="2009-01-01",
+        structured_output=structured_output,
+    )
+
+
+@pytest.mark.parametrize("mode", ["tools", "response_format"])
+def test_chat_unexpected_llm_failure_falls_back_offline_and_ends_with_done(mode, caplog):
+    events = list(broken_copilot(mode).chat("local", "Buy when RSI is below 30, sell above 70"))
+
+    done = events[-1]
+    assert done.type == "done"
+    assert done.data["engine"] == "offline"
+    assert done.data["fallback_reason"] == (
+        "the model's reply could not be used (RuntimeError: unexpected shape)"
+    )
+    assert "backtest_result" in [e.type for e in events]
+    assert "answering offline" in caplog.text
+
+
+def test_chat_offline_note_after_partial_text_starts_a_new_line():
+    events = list(broken_copilot().chat("local", "Buy when RSI is below 30, sell above 70"))
+
+    assert events[-1].data["reply"].startswith("ab\n(Offline mode: the model's reply")
+
+
+def test_chat_unexpected_failure_in_chinese_gives_a_chinese_reason():
+    events = list(broken_copilot().chat("local", "RSI低于30买入，高于70卖出"))
+
+    assert events[-1].data["fallback_reason"].startswith("大模型的回复无法使用")
+
+
+def test_chat_offline_chinese_reason_is_chinese_in_done(copilot):
+    _, done = reply(copilot, "RSI低于30买入，高于70卖出")
+
+    assert done["fallback_reason"] == "未配置大模型"
+
+
+def test_redact_proposal_scrubs_spec_strings_and_code():
+    spec = StrategySpec(
+        entry=compare(indicator("rsi", period=14), "<", 30),
+        exit=compare(indicator("rsi", period=14), ">", 70),
+    ).model_copy(update={"name": "n sk-abcdef123456", "explanation": "sk-abcdef123456"})
+    redactor = Redactor(["sk-abcdef123456"])
+
+    clean = redact_proposal(Proposal(kind="spec", spec=spec, name=spec.name), redactor)
+    code = redact_proposal(Proposal(kind="code", code="k='sk-abcdef123456'", name="x"), redactor)
+
+    assert (clean.spec.name, clean.name, clean.spec.explanation) == (
+        "n [redacted]",
+        "n [redacted]",
+        "[redacted]",
+    )
+    assert code.code == "k='[redacted]'"
+
+
+def test_redact_proposal_without_secrets_returns_it_unchanged():
+    proposal = Proposal(kind="code", code="x = 1")
+
+    assert redact_proposal(proposal, Redactor([])) is proposal
+
+
+def test_llm_usage_sum_keeps_the_estimated_flag():
+    total = LLMUsage(1, 2, None) + LLMUsage(3, 4, 0.5, is_estimated=True)
+
+    assert total == LLMUsage(4, 6, 0.5, True)
+    assert total.as_dict()["estimated"] is True
