@@ -232,7 +232,7 @@ class CopilotService:
             except TemporaryProviderError:
                 raise
             except ProviderError as e:
-                if "tool" not in str(e).lower():
+                if not _refuses_tools(e):
                     raise
         # The provider cannot call tools: ask for the JSON schema instead (not streamed).
         turn.meta["structured_output"] = "response_format"
@@ -482,6 +482,12 @@ def _line_break(turn: _Turn) -> Iterator[ChatEvent]:
     shown = "".join(turn.text)
     if shown and not shown.endswith("\n") and (event := turn.token("\n")):
         yield event
+
+
+def _refuses_tools(error: ProviderError) -> bool:
+    # Providers answer a request with tools they cannot call with a 4xx naming them.
+    message = str(error)
+    return "HTTP 4" in message and "tool" in message.lower()
 
 
 def _scrubbed(call: LLMToolCall, redactor: Redactor) -> LLMToolCall:
