@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from vibetrading.domain.risk import RiskConfig
 from vibetrading.domain.trading import CostModel, Symbol
 from vibetrading.domain.trading.enums import TradingMode
@@ -71,7 +73,10 @@ def paper_risk(settings: Settings, **overrides: float | None) -> RiskConfig:
         "max_daily_loss": settings.paper_max_daily_loss,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return RiskConfig(**values)
+    try:
+        return RiskConfig(**values)
+    except ValidationError as e:
+        raise ConfigError(f"Risk caps must be positive amounts: {e.errors()[0]['msg']}.") from e
 
 
 def build_paper_service(

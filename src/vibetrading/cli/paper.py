@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,10 +19,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vibetrading.cli.inputs import CashOption, EndOption, StartOption, read_spec_file
+from vibetrading.cli.inputs import (
+    CashOption,
+    EndOption,
+    StartOption,
+    read_code_file,
+    read_spec_file,
+)
 
 if TYPE_CHECKING:
-    from vibetrading.services.paper import PaperTradingService
+    from vibetrading.services.paper import PaperRequest, PaperTradingService
+    from vibetrading.services.ports import RunnerRecord
     from vibetrading.services.runner import RunSummary
 
 __all__ = ["paper_app"]
@@ -91,30 +99,72 @@ def _speed(text: str) -> float | None:
 
 @paper_app.command("start")
 def start(
+    symbol: Annotated[str, typer.Option("--symbol", help="The symbol to trade.")],
     strategy_id: Annotated[
         str | None, typer.Argument(help="A saved strategy id.", show_default=False)
     ] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="The idea in words.")] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="A StrategySpec JSON file.")] = None,
     code: Annotated[Path | None, typer.Option("--code", help="A Python code strategy.")] = None,
-    symbol: Annotated[str, typer.Option("--symbol", help="The symbol to trade.")] = "SPX",
     mode: Annotated[PaperMode, typer.Option("--mode", help="paper or dry_run.")] = PaperMode.paper,
     feed: Annotated[PaperFeed, typer.Option("--feed", help="replay or live.")] = PaperFeed.replay,
     start: StartOption = None,
     end: EndOption = None,
     speed: Annotated[str, typer.Option("--speed", help="Bars per second, or max.")] = "max",
     cash: CashOption = 100_000.0,
+    max_order_notional: Annotated[
+        float | None,
+        typer.Option(
+            "--max-order-notional",
+            min=0.0,
+            help="Refuse orders worth more (default: VIBETRADING_PAPER_MAX_ORDER_NOTIONAL).",
+        ),
+    ] = None,
+    max_position_notional: Annotated[
+        float | None,
+        typer.Option(
+            "--max-position-notional",
+            min=0.0,
+            help="Cap a position's value (default: VIBETRADING_PAPER_MAX_POSITION_NOTIONAL).",
+        ),
+    ] = None,
+    max_daily_loss: Annotated[
+        float | None,
+        typer.Option(
+            "--max-daily-loss",
+            min=0.0,
+            help="Stop new risk after this loss in a session "
+            "(default: VIBETRADING_PAPER_MAX_DAILY_LOSS).",
+        ),
+    ] = None,
+    max_volume_share: Annotated[
+        float | None,
+        typer.Option(
+            "--max-volume-share",
+            min=0.0,
+            max=1.0,
+            help="Fill at most this share of a bar's volume; the rest waits "
+            "(default: VIBETRADING_PAPER_MAX_VOLUME_SHARE).",
+        ),
+    ] = None,
     output: FormatOption = PaperFormat.table,
 ) -> None:
-    """Start (or resume) a paper runner and drive it to the end of its bars."""
+    """Start (or resume) a paper runner and drive it to the end of its bars.
+
+    Risk caps are off unless set here or in the settings. Unsafe code is refused with
+    its safety report before anything is stored.
+    """
+    from vibetrading.bootstrap_paper import paper_risk
     from vibetrading.domain.trading.enums import TradingMode
     from vibetrading.services.paper import PaperRequest
+    from vibetrading.settings import get_settings
 
+    settings = get_settings()
     request = PaperRequest(
         symbol=symbol,
         strategy=strategy,
         spec=read_spec_file(spec) if spec else None,
-        code=code.read_text(encoding="utf-8") if code else None,
+        code=read_code_file(code) if code else None,
         strategy_id=strategy_id,
         mode=TradingMode(mode.value),
         feed=feed.value,
@@ -122,10 +172,19 @@ def start(
         end=end,
         speed=_speed(speed),
         cash=cash,
+        risk=paper_risk(
+            settings,
+            max_order_notional=max_order_notional,
+            max_position_notional=max_position_notional,
+            max_daily_loss=max_daily_loss,
+        ),
+        max_volume_share=(
+            max_volume_share if max_volume_share is not None else settings.paper_max_volume_share
+        ),
     )
     service = _service()
-    record = service.start(request)
     console = _console()
+    record = _start(service, request, console)
     if output is PaperFormat.table:
         console.print(f"[bold]{record.runner_id}[/] · mode {mode.value.upper()} · {feed.value}")
     if feed is PaperFeed.live:
@@ -135,13 +194,39 @@ def start(
     _print_summary(console, summary, output)
 
 
-def _run_live(service: PaperTradingService, runner_id: str, console: Console) -> RunSummary:
+def _start(service: PaperTradingService, request: PaperRequest, console: Console) -> RunnerRecord:
+    from vibetrading.cli.strategy import safety_table
+    from vibetrading.errors import SandboxViolation
+
+    try:
+        return service.start(request)
+    except SandboxViolation as e:
+        if isinstance(e.report, dict) and e.report.get("checks"):
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                safety_table(e.report, title="Safety report (nothing was saved)")
+            )
+        raise
+
+
+def _run_live(
+    service: PaperTradingService,
+    runner_id: str,
+    console: Console,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunSummary:
+    import pandas as pd
+
+    service.resume(runner_id)
     summary = service.poll(runner_id)
     try:
-        while True:  # poll at each bar close until Ctrl-C
-            time.sleep(60)
+        while True:  # poll at each bar close until Ctrl-C or `paper stop`
+            wait = service.next_poll_at(runner_id) - pd.Timestamp.now(tz="UTC")
+            sleep(max(wait.total_seconds(), 1.0))
             summary = service.poll(runner_id)
             console.print(f"{summary.cursor} equity {summary.final_equity:,.2f}")
+            if service.runner(runner_id)["status"] != "running":
+                break
     except KeyboardInterrupt:
         service.stop(runner_id)
     return summary
@@ -195,7 +280,7 @@ def status(output: FormatOption = PaperFormat.table) -> None:
             row["runner_id"],
             row["symbol"],
             row["mode"].upper(),
-            row["status"],
+            f"{row['status']}: {row['error']}" if row.get("error") else row["status"],
             (row["cursor"] or "—")[:19],
             f"{row['equity']:,.2f}",
             ", ".join(f"{s} {q:g}" for s, q in row["positions"].items()) or "flat",
@@ -246,18 +331,38 @@ def order(
     side: Annotated[Side, typer.Argument(help="buy or sell.")],
     quantity: Annotated[float, typer.Argument(help="Units (A-shares: multiples of 100).")],
     limit: Annotated[float | None, typer.Option("--limit", help="Limit price.")] = None,
+    client_order_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-order-id",
+            help="Your id for the order: sending it again never places a second order.",
+        ),
+    ] = None,
+    runner_id: Annotated[
+        str | None, typer.Option("--runner", help="The account (default: newest on SYMBOL).")
+    ] = None,
     output: FormatOption = PaperFormat.table,
 ) -> None:
     """Place a manual order on the paper account trading SYMBOL (fills at its next bar)."""
     from vibetrading.domain.trading.enums import OrderSide
 
-    placed = _service().place_order(symbol, OrderSide(side.value), quantity, limit_price=limit)
+    service = _service()
+    account = service.account_for(symbol, runner_id)
+    placed = service.place_order(
+        symbol,
+        OrderSide(side.value),
+        quantity,
+        limit_price=limit,
+        runner_id=account["runner_id"],
+        client_order_id=client_order_id,
+    )
     console = _console()
     if output is PaperFormat.json:
-        console.file.write(json.dumps(placed.to_dict(), indent=2) + "\n")
+        document = placed.to_dict() | {"mode": account["mode"], "runner_id": account["runner_id"]}
+        console.file.write(json.dumps(document, indent=2) + "\n")
         return
     console.print(
-        f"PAPER {placed.side.value} {placed.quantity:g} {placed.symbol}: "
+        f"{account['mode'].upper()} {placed.side.value} {placed.quantity:g} {placed.symbol}: "
         f"{placed.status.value} {placed.message}".rstrip()
     )
     if placed.status.value == "rejected":
@@ -268,7 +373,7 @@ def order(
 def stop(
     runner_id: Annotated[str | None, typer.Argument(help="One runner (default: all).")] = None,
 ) -> None:
-    """Mark paper runners stopped."""
+    """Stop paper runners; one running elsewhere stops at its next bar."""
     stopped = _service().stop(runner_id)
     _console().print(f"stopped {len(stopped)} runner(s)")
 

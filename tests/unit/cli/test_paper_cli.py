@@ -39,9 +39,8 @@ def test_paper_commands_show_status_orders_and_reset():
     status_json = json.loads(run("paper", "status", "--format", "json").stdout)
     orders = run("paper", "orders")
     orders_json = json.loads(run("paper", "orders", "--format", "json").stdout)
-    placed = run("paper", "order", "SPX", "buy", "1")
-    rejected = run("paper", "order", "SPX", "buy", "1000000", "--limit", "1000")
-    placed_json = json.loads(run("paper", "order", "SPX", "sell", "1", "--format", "json").stdout)
+    late = run("paper", "order", "SPX", "buy", "1")
+    late_json = json.loads(run("paper", "order", "SPX", "sell", "1", "--format", "json").stdout)
     stopped = run("paper", "stop")
     reset = run("paper", "reset")
 
@@ -51,13 +50,75 @@ def test_paper_commands_show_status_orders_and_reset():
     assert status_json[0]["status"] == "finished"
     assert "filled" in orders.stdout
     assert orders_json[0]["status"] == "filled"
-    assert "PAPER buy 1 SPX: accepted" in placed.stdout
-    assert rejected.exit_code == 1
-    assert "not enough cash" in rejected.stdout
-    assert placed_json["side"] == "sell"
-    assert "stopped" in stopped.stdout
+    assert late.exit_code == 1
+    assert "PAPER buy 1 SPX: rejected" in late.stdout
+    assert "has finished" in late.stdout
+    assert late_json["side"] == "sell"
+    assert late_json["mode"] == "paper"
+    assert "stopped 0 runner(s)" in stopped.stdout
     assert "reset 1 runner(s)" in reset.stdout
     assert "No paper runners" in run("paper", "status").stdout
+
+
+@pytest.mark.slow
+def test_paper_order_during_a_run_fills_when_the_runner_resumes():
+    from vibetrading.bootstrap_paper import build_paper
+    from vibetrading.services.paper import PaperRequest
+
+    service = build_paper()
+    record = service.start(
+        PaperRequest(symbol="SPX", strategy=RSI, start="2010-01-01", end="2010-08-31")
+    )
+    service.run(record.runner_id, should_stop=lambda: service.summary(record.runner_id).bars >= 30)
+
+    placed = run("paper", "order", "SPX", "buy", "1", "--client-order-id", "mine-1")
+    again = run("paper", "order", "SPX", "buy", "1", "--client-order-id", "mine-1")
+    rejected = run("paper", "order", "SPX", "buy", "1000000", "--limit", "1000")
+    resumed = start("--format", "json")
+    orders = json.loads(run("paper", "orders", "--format", "json").stdout)
+
+    assert "PAPER buy 1 SPX: accepted" in placed.stdout
+    assert "accepted" in again.stdout
+    assert rejected.exit_code == 1
+    assert "not enough cash" in rejected.stdout
+    assert json.loads(resumed.stdout)["summary"]["runner_id"] == record.runner_id
+    mine = [o for o in orders if o["client_order_id"] == "mine-1"]
+    assert [o["status"] for o in mine] == ["filled"]
+
+
+def test_paper_order_shows_the_dry_run_mode():
+    start("--mode", "dry_run", "--end", "2010-01-31", "--speed", "max")
+
+    result = run("paper", "order", "SPX", "buy", "1")
+
+    assert result.stdout.startswith("DRY_RUN buy 1 SPX: rejected")
+
+
+def test_paper_start_risk_cap_flag_rejects_big_orders():
+    result = start("--max-order-notional", "1000", "--format", "json")
+
+    orders = json.loads(run("paper", "orders", "--format", "json").stdout)
+    assert json.loads(result.stdout)["summary"]["fills"] == 0
+    assert orders
+    assert all("cap of 1,000.00" in o["message"] for o in orders)
+
+
+def test_paper_start_risk_cap_from_settings(monkeypatch):
+    from vibetrading.settings import get_settings
+
+    monkeypatch.setenv("VIBETRADING_PAPER_MAX_ORDER_NOTIONAL", "1000")
+    get_settings.cache_clear()
+
+    result = start("--format", "json")
+
+    assert json.loads(result.stdout)["summary"]["fills"] == 0
+
+
+def test_paper_start_without_symbol_is_a_usage_error():
+    result = runner.invoke(app, ["paper", "start", "--strategy", RSI])
+
+    assert result.exit_code == 2
+    assert "--symbol" in result.stderr
 
 
 def test_paper_start_dry_run_shows_the_mode():
@@ -79,12 +140,24 @@ def test_paper_start_bad_speed_raises(args, error):
         start(*args)
 
 
-def test_paper_start_unsafe_code_is_refused_by_the_sandbox(tmp_path):
+def test_paper_start_unsafe_code_is_refused_with_report_and_nothing_saved(tmp_path):
+    from vibetrading.bootstrap import build_store
+
     code = tmp_path / "s.py"
     code.write_text("import os\n\ndef signals(data, params):\n    return os.listdir()\n")
 
-    with pytest.raises(SandboxViolation):
-        run("paper", "start", "--code", str(code), "--symbol", "SPX")
+    result = runner.invoke(app, ["paper", "start", "--code", str(code), "--symbol", "SPX"])
+
+    assert isinstance(result.exception, SandboxViolation)
+    assert "import of 'os'" in str(result.exception)
+    assert "Safety report" in result.stderr
+    assert "FAILED" in result.stderr
+    assert "No paper runners" in run("paper", "status").stdout
+    store = build_store()
+    assert (
+        store.database.engine.connect().exec_driver_sql("select count(*) from strategies").scalar()
+        == 0
+    )
 
 
 def test_paper_order_without_account_is_not_found():
