@@ -325,3 +325,33 @@ def test_gateway_builds_other_exchanges_in_sandbox(exchange):
 
     assert broker.mode is TradingMode.LIVE
     assert broker.exchange.id == exchange
+
+
+def test_account_equity_values_balances_at_last_price(binance):
+    broker = broker_for(binance)
+
+    broker.submit(buy("e1", 0.1))
+    account = broker.account()
+
+    assert account.cash == pytest.approx(10_000 - 4_200)
+    assert account.equity == pytest.approx(10_000.0)  # 0.1 BTC at the last close, 42,000
+
+
+def test_daily_loss_cap_does_not_trip_after_a_buy(binance):
+    broker = broker_for(binance, risk=RiskConfig(max_daily_loss=100))
+
+    first = broker.submit(buy("d1", 0.1))
+    second = broker.submit(buy("d2", 0.01))
+
+    assert first.status is OrderStatus.FILLED
+    assert second.status is OrderStatus.FILLED
+
+
+def test_account_values_an_asset_without_a_market_at_zero(binance):
+    binance.balances["XYZ"] = 5.0
+    broker = broker_for(binance)
+
+    account = broker.account()
+
+    assert account.positions["XYZ/USDT"] == 5.0
+    assert account.equity == pytest.approx(10_000.0)

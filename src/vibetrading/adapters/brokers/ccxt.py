@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -112,7 +113,7 @@ class CcxtBroker:
         )
         self._orders: dict[str, Order] = {}
         self._seen_trades: set[str] = set()
-        self._day_start_equity: float | None = None
+        self._day_start_equity: tuple[date, float] | None = None  # (UTC day, equity)
 
     # -- the Broker protocol -----------------------------------------------------------
 
@@ -192,26 +193,16 @@ class CcxtBroker:
 
     def positions(self) -> dict[str, float]:
         """Return the non-zero balances of every asset but the quote, as BASE/QUOTE."""
-        balance = self._call(self.exchange.fetch_balance)
-        totals = balance.get("total", {})
-        return {
-            f"{asset}/{self.quote}": float(amount)
-            for asset, amount in totals.items()
-            if asset != self.quote and amount
-        }
+        return self._holdings(self._call(self.exchange.fetch_balance))[1]
 
     def account(self) -> AccountSnapshot:
-        """Return the quote balance as cash, and positions; equity counts cash only."""
-        balance = self._call(self.exchange.fetch_balance)
-        cash = float(balance.get("total", {}).get(self.quote) or 0.0)
-        positions = {
-            f"{a}/{self.quote}": float(v)
-            for a, v in balance.get("total", {}).items()
-            if a != self.quote and v
-        }
+        """Return the quote balance as cash, positions, and equity: cash plus every
+        position valued at its pair's last price (assets without a pair count as 0)."""
+        cash, positions = self._holdings(self._call(self.exchange.fetch_balance))
+        value = sum(quantity * self._mark(symbol) for symbol, quantity in positions.items())
         return AccountSnapshot(
             cash=cash,
-            equity=cash,
+            equity=cash + value,
             positions=positions,
             currency=self.quote,
             mode=self.mode.value,
@@ -264,17 +255,37 @@ class CcxtBroker:
         except _ccxt().OrderNotFound:
             return None
 
+    def _holdings(self, balance: Any) -> tuple[float, dict[str, float]]:
+        totals = balance.get("total", {})
+        cash = float(totals.get(self.quote) or 0.0)
+        positions = {
+            f"{asset}/{self.quote}": float(amount)
+            for asset, amount in totals.items()
+            if asset != self.quote and amount
+        }
+        return cash, positions
+
+    def _mark(self, symbol: str) -> float:
+        try:
+            return self._last_price(symbol)
+        except (NotFound, ProviderError) as e:
+            if isinstance(e, TemporaryProviderError):
+                raise
+            logger.warning("no %s price on %s; valued at 0: %s", symbol, self.exchange_id, e)
+            return 0.0
+
     def _check_risk(self, order: Order) -> None:
         price = order.limit_price or order.stop_price or self._last_price(order.symbol)
-        held = self.positions().get(order.symbol, 0.0)
         account = self.account()
-        if self._day_start_equity is None:
-            self._day_start_equity = account.equity
+        held = account.positions.get(order.symbol, 0.0)
+        today = pd.Timestamp.now(tz="UTC").date()
+        if self._day_start_equity is None or self._day_start_equity[0] != today:
+            self._day_start_equity = (today, account.equity)  # the day's first check
         state = RiskState(
             position=held,
             price=price,
             equity=account.equity,
-            day_start_equity=self._day_start_equity,
+            day_start_equity=self._day_start_equity[1],
         )
         problem = check_order(self.risk, side=order.side.sign, quantity=order.quantity, state=state)
         if problem:
