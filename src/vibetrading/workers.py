@@ -4,17 +4,21 @@
 builds (once per process) the store and services of `settings` through the composition
 root, then lets `services.jobs.execute_job` claim the job, run `handler` and persist
 the outcome. Handlers are top-level functions too, so they pickle by reference.
+`in_process_runner(resources)` runs jobs in the server process itself, over the
+server's own store and services (the job service's in-process kinds).
 Like `bootstrap`, this module sits outside the layers.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vibetrading.services.backtest_runs import BACKTEST_JOB, run_backtest_job
-from vibetrading.services.jobs import JobContext, JobHandler, execute_job
+from vibetrading.services.copilot_runs import COPILOT_BACKTEST_JOB, run_copilot_backtest_job
+from vibetrading.services.jobs import JobContext, JobHandler, JobRunner, execute_job
 
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestService
@@ -28,6 +32,7 @@ __all__ = [
     "SWEEP_JOB",
     "WorkerResources",
     "download_job",
+    "in_process_runner",
     "run_job",
     "sweep_job",
 ]
@@ -78,6 +83,15 @@ def _resources(settings: Settings) -> WorkerResources:
 def run_job(settings: Settings, handler: JobHandler, job_id: str) -> str:
     """Run job `job_id` with `handler` in this process; return its final state."""
     resources = _resources(settings)
+    return execute_job(resources.store.jobs, handler, job_id, resources=resources)
+
+
+def in_process_runner(resources: WorkerResources) -> JobRunner:
+    """Return a runner that runs jobs in this process over `resources`."""
+    return functools.partial(_run_here, resources)
+
+
+def _run_here(resources: WorkerResources, handler: JobHandler, job_id: str) -> str:
     return execute_job(resources.store.jobs, handler, job_id, resources=resources)
 
 
@@ -136,6 +150,7 @@ def sweep_job(context: JobContext) -> dict[str, Any]:
 
 JOB_HANDLERS: dict[str, JobHandler] = {
     BACKTEST_JOB: run_backtest_job,
+    COPILOT_BACKTEST_JOB: run_copilot_backtest_job,
     DOWNLOAD_JOB: download_job,
     SWEEP_JOB: sweep_job,
 }

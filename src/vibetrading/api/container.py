@@ -183,22 +183,37 @@ def build_services(
     (tests use a thread pool, extra job kinds, a cheap hasher).
     """
     from vibetrading.bootstrap import build_backtests, build_market_data
-    from vibetrading.workers import JOB_HANDLERS, run_job
+    from vibetrading.services.copilot_runs import (
+        COPILOT_BACKTEST_JOB,
+        run_backtests_as_jobs,
+        run_copilot_backtest_job,
+    )
+    from vibetrading.workers import JOB_HANDLERS, WorkerResources, in_process_runner, run_job
 
     is_multi = settings.multi_user if multi_user is None else multi_user
     effective = settings.model_copy(update={"multi_user": is_multi})
     secret = resolve_jwt_secret(effective)
     store = store or build_store(settings)
+    market_data, backtests = build_market_data(settings), build_backtests(settings)
+    here = WorkerResources(
+        settings=settings, store=store, _cache={"market_data": market_data, "backtests": backtests}
+    )
     jobs = JobService(
         store.jobs,
         runner=functools.partial(run_job, settings),
         handlers=handlers if handlers is not None else JOB_HANDLERS,
         executor_factory=executor_factory or executor_factory_for(settings),
+        # a chat awaits its backtest: run it here, with no hop to a worker process
+        in_process={COPILOT_BACKTEST_JOB: run_copilot_backtest_job},
+        in_process_runner=in_process_runner(here),
     )
+    copilot = _copilot(settings, store)
+    if copilot is not None:
+        run_backtests_as_jobs(copilot, jobs, store)
     return ApiServices(
         store=store,
-        market_data=build_market_data(settings),
-        backtests=build_backtests(settings),
+        market_data=market_data,
+        backtests=backtests,
         library=StrategyLibrary(store.strategies, check_code=_code_check()),
         jobs=jobs,
         runs=BacktestRunService(store, jobs),
@@ -210,6 +225,6 @@ def build_services(
             refresh_ttl_s=settings.refresh_token_ttl_s,
             hasher=password_hasher,
         ),
-        copilot=_copilot(settings, store),
+        copilot=copilot,
         multi_user=is_multi,
     )

@@ -34,8 +34,10 @@ __all__ = [
     "BACKTEST_JOB",
     "BacktestRunService",
     "backtest_request",
+    "result_data",
     "result_document",
     "run_backtest_job",
+    "run_id_of_job",
 ]
 
 BACKTEST_JOB = "backtest"
@@ -152,12 +154,7 @@ def run_backtest_job(context: JobContext) -> dict[str, Any]:
     store: Store = context.resources.store
     backtests: BacktestService = context.resources.backtests
     user_id = context.job.user_id
-    runs = store.backtests.list_runs(
-        user_id, ListQuery(limit=1, filters={"job_id": context.job.id})
-    )
-    if not runs.items:
-        raise NotFound(f"No backtest run belongs to job {context.job.id}.")
-    run_id = runs.items[0].id
+    run_id = run_id_of_job(store, context.job)
     store.backtests.set_status(user_id, run_id, JobState.RUNNING)
     try:
         request = backtest_request(context.payload["request"])
@@ -171,13 +168,25 @@ def run_backtest_job(context: JobContext) -> dict[str, Any]:
     except Exception as e:
         store.backtests.set_status(user_id, run_id, JobState.FAILED, error=error_document(e))
         raise
-    store.backtests.save_result(user_id, _result_data(run_id, outcome))
+    store.backtests.save_result(user_id, result_data(run_id, outcome))
     return {"run_id": run_id, "summary": _clean(outcome.stats)}
 
 
-def _result_data(run_id: str, outcome: BacktestOutcome) -> BacktestResultData:
+def run_id_of_job(store: Store, job: Job) -> str:
+    """Return the id of the backtest run a job computes; raise NotFound if it has none."""
+    runs = store.backtests.list_runs(job.user_id, ListQuery(limit=1, filters={"job_id": job.id}))
+    if not runs.items:
+        raise NotFound(f"No backtest run belongs to job {job.id}.")
+    return runs.items[0].id
+
+
+def result_data(
+    run_id: str, outcome: BacktestOutcome, *, meta: dict[str, Any] | None = None
+) -> BacktestResultData:
+    """Return what the store keeps of an outcome: series, trades, stats and `meta`."""
     result = outcome.result
     meta = {
+        **(meta or {}),
         "spec": outcome.spec.model_dump(mode="json") if outcome.spec else None,
         "assumptions": outcome.assumptions,
         "warnings": outcome.warnings,

@@ -208,7 +208,10 @@ class JobService:
     """Queue jobs, run them on an executor, cancel them and watch their progress.
 
     `executor_factory` builds the executor (again after a worker process died);
-    `handlers` maps each job kind to its top-level handler function. A running job
+    `handlers` maps each job kind to its top-level handler function. The kinds of
+    `in_process` run instead on a thread pool of this process through
+    `in_process_runner`: still persisted, cancellable jobs, without the hop to a worker
+    process (the copilot's backtests, whose answer is awaited in a chat). A running job
     whose heartbeat is older than `heartbeat_timeout_s` is taken for dead: the reaper
     started by `recover` re-queues it (at most `max_attempts` runs) or fails it.
     """
@@ -224,10 +227,19 @@ class JobService:
         heartbeat_timeout_s: float = HEARTBEAT_TIMEOUT_S,
         max_attempts: int = 3,
         clock: Callable[[], datetime] = utc_now,
+        in_process: Mapping[str, JobHandler] | None = None,
+        in_process_runner: JobRunner | None = None,
+        in_process_workers: int = 4,
     ) -> None:
+        if in_process and in_process_runner is None:
+            raise ConfigError("Jobs run in process need an in_process_runner.")
         self.repository = repository
         self.runner = runner
-        self.handlers = dict(handlers)
+        self.handlers = {**handlers, **(in_process or {})}
+        self._in_process = frozenset(in_process or ())
+        self._in_process_runner: JobRunner = in_process_runner or runner
+        self._in_process_workers = in_process_workers
+        self._local: Executor | None = None
         self._executor_factory = executor_factory
         self._executor: Executor | None = None
         self._lock = threading.Lock()
@@ -267,6 +279,9 @@ class JobService:
         if handler is None:
             self._fail(job.id, f"No handler for job kind {job.kind!r} in this server.")
             return
+        if job.kind in self._in_process:
+            self._dispatch_here(job, handler)
+            return
         error: Exception | None = None
         for _ in range(2):
             if self._closed:
@@ -281,6 +296,18 @@ class JobService:
             future.add_done_callback(functools.partial(self._finished, job.id))
             return
         self._fail(job.id, f"The job could not be started: {error}")
+
+    def _dispatch_here(self, job: Job, handler: JobHandler) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._local is None:
+                self._local = concurrent.futures.ThreadPoolExecutor(
+                    self._in_process_workers, thread_name_prefix="job"
+                )
+            future = self._local.submit(self._in_process_runner, handler, job.id)
+        self._futures[job.id] = future
+        future.add_done_callback(functools.partial(self._finished, job.id))
 
     def wait(self, job_id: str, timeout_s: float) -> None:
         """Return when this process's run of the job ended, or after `timeout_s`."""
@@ -443,5 +470,8 @@ class JobService:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
+            local, self._local = self._local, None
+        if local is not None:
+            local.shutdown(wait=wait, cancel_futures=True)
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)

@@ -280,6 +280,36 @@ def test_chat_streams_sse_events_and_saves_conversation(
     assert [m["role"] for m in messages["items"]][:1] == ["user"]
 
 
+def test_chat_backtest_is_a_job_that_keeps_its_run(
+    client: TestClient, register: Register, bearer: Bearer
+) -> None:
+    headers = bearer(register())
+
+    with client.stream(
+        "POST",
+        "/api/v1/chat/strategy",
+        json={"message": "buy SPX when RSI(14) < 30, sell when RSI > 70"},
+        headers=headers,
+    ) as response:
+        text = "".join(response.iter_text())
+    blocks = [block.splitlines() for block in text.split("\n\n") if block.strip()]
+    result = next(
+        json.loads(lines[1].removeprefix("data: "))
+        for lines in blocks
+        if lines[0] == "event: backtest_result"
+    )
+    job = client.get(f"/api/v1/jobs/{result['job_id']}", headers=headers).json()
+    run = client.get(f"/api/v1/backtest/{result['run_id']}", headers=headers).json()
+    listed = client.get("/api/v1/jobs?kind=copilot_backtest", headers=headers).json()
+
+    assert (job["kind"], job["state"]) == ("copilot_backtest", "succeeded")
+    assert job["result"]["run_id"] == result["run_id"]
+    assert run["job_id"] == result["job_id"]
+    assert run["status"] == "succeeded"
+    assert run["result"]["stats"]
+    assert [j["id"] for j in listed["items"]] == [result["job_id"]]
+
+
 def test_chat_over_websocket_sends_the_same_events(client: TestClient, register: Register) -> None:
     tokens = register()
 

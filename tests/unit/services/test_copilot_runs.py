@@ -7,6 +7,7 @@ from vibetrading.domain.strategy.spec import StrategySpec
 from vibetrading.errors import NotFound, SpecError
 from vibetrading.services.copilot_prompts import CODE_TOOL, Proposal, read_tool_call
 from vibetrading.services.copilot_runs import BacktestRunner
+from vibetrading.services.records import ListQuery
 
 SPEC = StrategySpec(
     entry=compare(indicator("rsi", period=14), "<", 30),
@@ -107,3 +108,113 @@ def test_offline_drafter_summary_in_chinese_without_trades():
 
     assert "没有任何交易" in text
     assert "n/a" in text
+
+
+# -- backtests as jobs --------------------------------------------------------------------
+
+
+@pytest.fixture
+def job_store(tmp_path):
+    """Return a migrated SQLite store and a user id."""
+    from vibetrading.adapters.store.db import SqlStore, upgrade
+
+    url = f"sqlite:///{(tmp_path / 'chat.db').as_posix()}"
+    upgrade(url)
+    store = SqlStore(url)
+    yield store, store.users.create(email="chat@example.com", password_hash="x").id
+    store.close()
+
+
+def _job_runner(store, handler=None, start=None):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vibetrading.services.copilot_runs import COPILOT_BACKTEST_JOB, run_copilot_backtest_job
+    from vibetrading.services.jobs import JobService
+    from vibetrading.workers import WorkerResources, in_process_runner
+
+    backtests = build_backtests()
+    here = WorkerResources(settings=None, store=store, _cache={"backtests": backtests})
+    jobs = JobService(
+        store.jobs,
+        runner=lambda handler, job_id: "unused",
+        handlers={},
+        executor_factory=lambda: ThreadPoolExecutor(1),
+        in_process={COPILOT_BACKTEST_JOB: handler or run_copilot_backtest_job},
+        in_process_runner=in_process_runner(here),
+    )
+    runner = BacktestRunner(backtests, runs=store.backtests, start=start)
+    runner.use_jobs(jobs, store)
+    return runner, jobs
+
+
+def test_runner_with_jobs_runs_the_backtest_as_a_job_of_its_run(job_store):
+    store, user_id = job_store
+    runner, jobs = _job_runner(store, start="2015-01-01")
+
+    events = list(
+        runner.stream(user_id, proposal(SPEC.model_copy(update={"universe": ["SPX"]})), {})
+    )
+    jobs.shutdown(wait=True)
+
+    kind, result = events[-1]
+    job = store.jobs.get(user_id, result["job_id"])
+    run = store.backtests.get_run(user_id, result["run_id"])
+    assert kind == "backtest_result"
+    assert result["symbols"] == ["SPX"]
+    assert (job.kind, job.state.value) == ("copilot_backtest", "succeeded")
+    assert run.job_id == job.id
+    assert run.status.value == "succeeded"
+    assert store.backtests.get_result(user_id, run.id).meta["synthetic"] is False
+
+
+def test_runner_with_jobs_symbol_without_data_runs_on_the_demo_series(job_store):
+    store, user_id = job_store
+    runner, jobs = _job_runner(store)
+
+    events = list(
+        runner.stream(user_id, proposal(SPEC.model_copy(update={"universe": ["0700.HK"]})), {})
+    )
+    jobs.shutdown(wait=True)
+
+    kind, result = events[-1]
+    assert kind == "backtest_result"
+    assert result["synthetic"] is True
+    assert result["job_id"]
+
+
+def test_runner_with_jobs_failure_ends_in_an_error_with_its_problem(job_store):
+    store, user_id = job_store
+    runner, jobs = _job_runner(store)
+
+    events = list(
+        runner.stream(user_id, proposal(SPEC.model_copy(update={"universe": ["@@@"]})), {})
+    )
+    jobs.shutdown(wait=True)
+
+    kind, error = events[-1]
+    assert kind == "error"
+    assert error["problem"]["type"].startswith("https://vibetrading.dev/problems/")
+    assert error["problem"]["detail"] == error["message"]
+
+
+def test_runner_with_jobs_cancel_cancels_the_job_and_its_run(job_store):
+    import threading
+
+    from vibetrading.testing.jobs import wait_job
+
+    store, user_id = job_store
+    runner, jobs = _job_runner(store, handler=wait_job)
+    cancel = threading.Event()
+    events = []
+
+    for event in runner.stream(user_id, proposal(), {}, cancel):
+        events.append(event)
+        if event[0] == "backtest_progress":
+            cancel.set()
+    jobs.shutdown(wait=True)
+
+    job_id = events[-1][1]["job_id"]
+    job = store.jobs.get(user_id, job_id)
+    run = store.backtests.list_runs(user_id, ListQuery(filters={"job_id": job_id})).items[0]
+    assert job.state.value == "cancelled"
+    assert run.status.value == "cancelled"
