@@ -1,8 +1,11 @@
 """``vibetrading chat``: talk a strategy into shape, with streamed replies and backtests.
 
-Interactive by default (``/quit`` or Ctrl-D leaves, ``/new`` starts a new conversation);
-``--once "idea"`` answers one message and exits, as text or as JSON with the reply, the
-spec (with its ``risk``), the backtest summary and the engine that answered.
+Interactive by default (``/quit`` or Ctrl-D leaves, ``/new`` starts a new conversation,
+``/history`` lists conversations, ``/resume <id>`` continues one); ``--once "idea"``
+answers one message and exits, as text or as JSON with the reply, the spec (with its
+``risk``), the backtest summary and the engine that answered. Every reply ends with a
+footer naming its conversation, to continue with ``--conversation <id>``; ``--list``
+shows the conversations (id, title, last update, number of messages).
 """
 
 from __future__ import annotations
@@ -21,11 +24,25 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from vibetrading.errors import NotFound
+
 if TYPE_CHECKING:
     from vibetrading.services.copilot import ChatEvent, CopilotService
 
-__all__ = ["ChatFormat", "chat", "collect_reply", "result_table", "stoppable"]
+__all__ = [
+    "ChatFormat",
+    "chat",
+    "collect_reply",
+    "conversations_table",
+    "result_table",
+    "stoppable",
+]
 
+_LIST_LIMIT = 50
+_HELP = (
+    "Describe a trading idea. /new starts over, /history lists conversations, "
+    "/resume <id> continues one, /quit or Ctrl-D leaves."
+)
 _ROWS = (
     ("total return", "total_return", "{:+.2%}"),
     ("CAGR", "cagr", "{:+.2%}"),
@@ -37,7 +54,7 @@ _ROWS = (
 
 
 class ChatFormat(StrEnum):
-    """How ``chat --once`` prints its answer."""
+    """How ``chat --once`` and ``chat --list`` print their answer."""
 
     table = "table"
     json = "json"
@@ -48,7 +65,7 @@ def chat(
         str | None, typer.Option("--once", help="Answer this one message and exit.")
     ] = None,
     output: Annotated[
-        ChatFormat, typer.Option("--format", help="table or json (with --once).")
+        ChatFormat, typer.Option("--format", help="table or json (with --once or --list).")
     ] = ChatFormat.table,
     symbol: Annotated[
         str, typer.Option("--symbol", help="Symbol used when the idea names none.")
@@ -59,10 +76,20 @@ def chat(
     conversation: Annotated[
         str | None, typer.Option("--conversation", help="Continue this conversation id.")
     ] = None,
+    list_conversations: Annotated[
+        bool, typer.Option("--list", help="List your conversations and exit.")
+    ] = False,
 ) -> None:
     """Chat a trading idea into a backtested strategy; offline when no LLM is configured."""
     copilot, user_id = _build(provider, symbol)
     console = Console(highlight=False, soft_wrap=True)
+    if list_conversations:
+        rows = copilot.list_conversations(user_id, limit=_LIST_LIMIT)
+        if output is ChatFormat.json:
+            console.file.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        else:
+            console.print(conversations_table(rows))
+        return
     if once is not None:
         if output is ChatFormat.json:
             document = collect_reply(copilot.chat(user_id, once, conversation_id=conversation))
@@ -144,6 +171,19 @@ def result_table(result: dict[str, Any]) -> Table:
     return table
 
 
+def conversations_table(rows: list[dict[str, Any]]) -> Table:
+    """Return conversations (from ``CopilotService.list_conversations``) as a table."""
+    table = Table(title="Conversations" if rows else "No conversations yet", box=None)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title")
+    table.add_column("updated (UTC)", no_wrap=True)
+    table.add_column("messages", justify="right")
+    for row in rows:
+        updated = str(row["updated_at"])[:16].replace("T", " ")
+        table.add_row(row["id"], row["title"], updated, str(row["messages"]))
+    return table
+
+
 def _render_reply(console: Console, events: Iterable[ChatEvent]) -> str | None:
     if not console.is_terminal:
         return _print_reply(console, events)
@@ -194,16 +234,19 @@ def _part(event: ChatEvent) -> Any:
 
 def _footer(data: dict[str, Any]) -> str:
     usage = data.get("usage") or {}
-    footer = f"{data['engine']} · {usage.get('total_tokens', 0)} tokens"
+    tokens = f"{'~' if usage.get('estimated') else ''}{usage.get('total_tokens', 0)} tokens"
+    footer = f"{data['engine']} · {tokens}"
     if data.get("cancelled"):
         footer += " · stopped"
+    if data.get("conversation_id"):
+        footer += f" · conversation {data['conversation_id']}"
     return footer
 
 
 def _interactive(
     console: Console, copilot: CopilotService, user_id: str, conversation: str | None
 ) -> None:
-    console.print("Describe a trading idea. /new starts over, /quit or Ctrl-D leaves.", style="dim")
+    console.print(_HELP, style="dim")
     while True:
         try:
             text = console.input("[bold cyan]you>[/] ").strip()
@@ -211,13 +254,39 @@ def _interactive(
             return
         if text in {"/quit", "/exit"}:
             return
-        if text == "/new":
-            conversation = None
-            continue
-        if text:
-            cancel = threading.Event()
-            events = copilot.chat(user_id, text, conversation_id=conversation, cancel=cancel)
-            conversation = _render_reply(console, stoppable(events, cancel)) or conversation
+        if text.startswith("/"):
+            conversation = _command(console, copilot, user_id, text, conversation)
+        elif text:
+            conversation = _answer(console, copilot, user_id, text, conversation)
+
+
+def _command(
+    console: Console, copilot: CopilotService, user_id: str, text: str, conversation: str | None
+) -> str | None:
+    """Run a slash command; return the conversation to continue."""
+    command, _, argument = text.partition(" ")
+    if command == "/new":
+        return None
+    if command == "/history":
+        console.print(conversations_table(copilot.list_conversations(user_id, limit=_LIST_LIMIT)))
+        return conversation
+    if command == "/resume" and argument.strip():
+        console.print(f"continuing conversation {argument.strip()}", style="dim")
+        return argument.strip()
+    console.print(_HELP, style="dim")
+    return conversation
+
+
+def _answer(
+    console: Console, copilot: CopilotService, user_id: str, text: str, conversation: str | None
+) -> str | None:
+    cancel = threading.Event()
+    events = copilot.chat(user_id, text, conversation_id=conversation, cancel=cancel)
+    try:
+        return _render_reply(console, stoppable(events, cancel)) or conversation
+    except NotFound as e:
+        console.print(f"error: {e} Not sent; your next message starts a new one.", style="red")
+        return None
 
 
 def stoppable(events: Iterator[ChatEvent], cancel: threading.Event) -> Iterator[ChatEvent]:

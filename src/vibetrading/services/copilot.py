@@ -211,6 +211,11 @@ class CopilotService:
                 yield _error_event("proposal", e, turn)
         yield from self._finish(user_id, turn, context)
 
+    def list_conversations(self, user_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Return the user's latest conversations: ``id``, ``title``, ``updated_at``,
+        ``messages`` (how many) and ``strategy_id``, most recently updated first."""
+        return self._history.list_conversations(user_id, limit=limit)
+
     def usage(self, user_id: str, conversation_id: str | None = None) -> dict[str, Any]:
         """Return the tokens and cost of one conversation, or of all the user's ones."""
         return self._history.usage(user_id, conversation_id).as_dict()

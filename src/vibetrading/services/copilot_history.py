@@ -56,6 +56,24 @@ class ChatHistory:
             return LLMUsage()
         return sum_usage(self.conversations, user_id, conversation_id)
 
+    def list_conversations(self, user_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Return the user's most recently updated conversations, newest first: id, title,
+        last update (ISO 8601, UTC), number of messages and strategy id."""
+        store = self.conversations
+        if store is None:
+            return []
+        page = store.list(user_id, ListQuery(limit=limit))
+        return [
+            {
+                "id": c.id,
+                "title": c.title,
+                "updated_at": c.updated_at.isoformat(),
+                "messages": store.list_messages(user_id, c.id, ListQuery(limit=1)).total,
+                "strategy_id": c.strategy_id,
+            }
+            for c in page.items
+        ]
+
     def open(self, user_id: str, text: str, conversation_id: str | None) -> ChatContext:
         """Return the context of a conversation, starting one when `conversation_id` is None."""
         store = self.conversations

@@ -115,3 +115,107 @@ def test_chat_once_unknown_conversation_is_an_error():
     result = runner.invoke(app, ["chat", "--once", "hi", "--conversation", "nope"])
 
     assert isinstance(result.exception, NotFound)
+
+
+IDEA = "Buy when RSI crosses below 30, sell above 70"
+ONCE_KEYS = {
+    "reply",
+    "spec",
+    "code",
+    "backtest",
+    "engine",
+    "fallback_reason",
+    "conversation_id",
+    "usage",
+    "errors",
+    "strategy",
+}
+
+
+def once_json(*extra):
+    result = runner.invoke(
+        app, ["chat", "--once", IDEA, "--format", "json", *extra], catch_exceptions=False
+    )
+    return json.loads(result.stdout)
+
+
+def test_chat_once_json_keys_are_unchanged():
+    document = once_json()
+
+    assert set(document) == ONCE_KEYS
+
+
+def test_chat_once_table_footer_names_the_conversation():
+    result = runner.invoke(app, ["chat", "--once", IDEA], catch_exceptions=False)
+
+    footer = result.stdout.strip().splitlines()[-1]
+    assert footer.startswith("offline · 0 tokens · conversation ")
+    conversation = footer.rsplit(" ", 1)[-1]
+    listed = runner.invoke(app, ["chat", "--list", "--format", "json"], catch_exceptions=False)
+    assert [row["id"] for row in json.loads(listed.stdout)] == [conversation]
+
+
+def test_chat_list_json_has_id_title_updated_and_message_count():
+    first = once_json()
+    once_json("--conversation", first["conversation_id"])
+    once_json()
+
+    result = runner.invoke(app, ["chat", "--list", "--format", "json"], catch_exceptions=False)
+
+    rows = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert len(rows) == 2
+    resumed = next(row for row in rows if row["id"] == first["conversation_id"])
+    assert resumed["messages"] == 4
+    assert resumed["title"] == IDEA
+    assert resumed["updated_at"].startswith("20")
+    assert rows[0]["updated_at"] >= rows[1]["updated_at"]
+
+
+def test_chat_list_table_shows_the_conversations():
+    document = once_json()
+
+    result = runner.invoke(app, ["chat", "--list"], catch_exceptions=False)
+
+    assert result.exit_code == 0
+    assert document["conversation_id"] in result.stdout
+    assert "messages" in result.stdout
+
+
+def test_chat_list_with_no_conversations_says_so():
+    result = runner.invoke(app, ["chat", "--list"], catch_exceptions=False)
+
+    assert "No conversations yet" in result.stdout
+
+
+def test_chat_interactive_history_lists_and_resume_continues():
+    first = once_json()
+    conversation = first["conversation_id"]
+
+    result = runner.invoke(
+        app,
+        ["chat"],
+        input=f"/history\n/resume {conversation}\ntighter stop\n/quit\n",
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0
+    assert result.stdout.count(conversation) >= 3  # listed, resumed, footer
+    listed = runner.invoke(app, ["chat", "--list", "--format", "json"], catch_exceptions=False)
+    assert json.loads(listed.stdout)[0]["messages"] == 4
+
+
+def test_chat_interactive_resume_unknown_conversation_reports_and_continues():
+    result = runner.invoke(
+        app, ["chat"], input=f"/resume nope\n{IDEA}\n{IDEA}\n/quit\n", catch_exceptions=False
+    )
+
+    assert result.exit_code == 0
+    assert "error: " in result.stdout
+    assert "· conversation " in result.stdout
+
+
+def test_chat_interactive_unknown_command_prints_help():
+    result = runner.invoke(app, ["chat"], input="/what\n/quit\n", catch_exceptions=False)
+
+    assert result.stdout.count("/history lists conversations") == 2

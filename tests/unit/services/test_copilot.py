@@ -268,3 +268,29 @@ def test_llm_usage_sum_keeps_the_estimated_flag():
 
     assert total == LLMUsage(4, 6, 0.5, True)
     assert total.as_dict()["estimated"] is True
+
+
+def test_list_conversations_newest_first_with_message_counts(copilot):
+    _, first = reply(copilot, "Buy when RSI crosses below 30, sell above 70")
+    _, second = reply(copilot, "hello there")
+    reply(copilot, "tighter stop", first["conversation_id"])
+
+    rows = copilot.list_conversations("local")
+
+    assert [(r["id"], r["messages"]) for r in rows] == [
+        (first["conversation_id"], 4),
+        (second["conversation_id"], 2),
+    ]
+    assert copilot.list_conversations("someone-else") == []
+
+
+def test_list_conversations_without_store_is_empty():
+    copilot = CopilotService(
+        llm=None,
+        backtests=build_backtests(),
+        conversations=None,
+        strategies=None,
+        drafter=OfflineDrafter(),
+    )
+
+    assert copilot.list_conversations("local") == []
