@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vibetrading.api.problems import ProblemError, problem_response
+from vibetrading.api.problems import problem_response
 
 __all__ = [
     "BodyLimitMiddleware",
@@ -135,33 +135,44 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies above `max_bytes` with a 413 problem."""
+    """Refuse request bodies above `max_bytes` with a 413 problem.
+
+    A declared ``Content-Length`` is checked at once. A body without one (chunked) is
+    read here, up to the limit, before the app sees it: past the limit the answer is
+    the 413 problem, never a 400 from a half-read body.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then count the bytes actually received."""
+        """Check the declared length, or buffer an undeclared body up to the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+            else:  # the server reads exactly the declared length
+                await self.app(scope, receive, send)
             return
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise ProblemError(413, self._detail())
-            return message
-
-        await self.app(scope, counted, send)
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
 
     def _detail(self) -> str:
         return f"The request body is larger than the {self.max_bytes} bytes this server accepts."
@@ -169,6 +180,19 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(Request(scope), 413, self._detail())
         await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class RateLimitMiddleware:

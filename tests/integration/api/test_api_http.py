@@ -114,6 +114,45 @@ def test_body_over_limit_is_413(sqlite_settings: Settings, make_services: Any) -
     assert streamed.status_code == 413
 
 
+def _register_on(client: TestClient) -> dict[str, str]:
+    tokens = client.post(
+        "/api/v1/auth/register", json={"email": "big@example.com", "password": "long enough!"}
+    ).json()
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {tokens['access_token']}", "content-type": "application/json"}
+
+
+def test_chunked_backtest_body_over_limit_is_413_problem(
+    sqlite_settings: Settings, make_services: Any
+) -> None:
+    body = json.dumps({"strategy": "buy when RSI below 30", "code": "#" * 6000}).encode()
+    for client in _client_for(sqlite_settings, make_services, max_request_bytes=4096):
+        headers = _register_on(client)
+        response = client.post(
+            "/api/v1/backtest/run",
+            content=iter([body[:3000], body[3000:]]),  # no Content-Length: chunked
+            headers=headers,
+        )
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/payload-too-large")
+
+
+def test_chunked_backtest_body_under_limit_reaches_the_route(
+    sqlite_settings: Settings, make_services: Any
+) -> None:
+    body = json.dumps({"symbol": "SPX", "cash": 5000}).encode()  # no strategy: refused
+    for client in _client_for(sqlite_settings, make_services, max_request_bytes=4096):
+        headers = _register_on(client)
+        response = client.post(
+            "/api/v1/backtest/run", content=iter([body[:10], body[10:]]), headers=headers
+        )
+
+    assert response.status_code == 400
+    assert "exactly one strategy" in response.json()["detail"]
+
+
 def test_rate_limit_per_ip_answers_429_with_retry_after(
     sqlite_settings: Settings, make_services: Any
 ) -> None:
