@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from vibetrading.cli.chat import collect_reply, result_table, stoppable
 from vibetrading.cli.main import app
-from vibetrading.errors import NotFound
+from vibetrading.errors import ConfigError, NotFound
 from vibetrading.services.copilot import ChatEvent
 
 runner = CliRunner()
@@ -219,3 +219,12 @@ def test_chat_interactive_unknown_command_prints_help():
     result = runner.invoke(app, ["chat"], input="/what\n/quit\n", catch_exceptions=False)
 
     assert result.stdout.count("/history lists conversations") == 2
+
+
+def test_chat_once_keyed_provider_without_key_names_the_variable(monkeypatch):
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+
+    result = runner.invoke(app, ["chat", "--once", "hi", "--provider", "deepseek"])
+
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception).endswith("set DEEPSEEK_API_KEY.")
