@@ -269,8 +269,30 @@ def test_market_data_and_symbols(client: TestClient, register: Register, bearer:
     assert bars["symbol"] == "SPX"
     assert len(bars["bars"]) == 21  # trading days of January 2018
     assert bars["bars"][0]["timestamp"].startswith("2018-01-02")
-    assert [s["symbol"] for s in symbols] == ["SPX"]
+    assert [s["symbol"] for s in symbols["items"]] == ["SPX"]
+    assert (symbols["total"], symbols["limit"], symbols["offset"]) == (1, 50, 0)
     assert unknown.status_code == 404
+
+
+def test_market_symbols_is_a_page_with_limit_offset_and_sort(
+    client: TestClient, register: Register, bearer: Bearer
+) -> None:
+    headers = bearer(register())
+
+    every = client.get("/api/v1/market/symbols?limit=200", headers=headers).json()
+    page = client.get("/api/v1/market/symbols?limit=2&offset=1", headers=headers).json()
+    by_bars = client.get("/api/v1/market/symbols?sort=-bars", headers=headers).json()
+    bad = client.get("/api/v1/market/symbols?sort=colour", headers=headers)
+
+    names = [s["symbol"] for s in every["items"]]
+    assert names == sorted(names)
+    assert every["total"] == len(names) > 2
+    assert [s["symbol"] for s in page["items"]] == names[1:3]
+    assert (page["total"], page["limit"], page["offset"]) == (len(names), 2, 1)
+    bars = [s["bars"] for s in by_bars["items"]]
+    assert bars == sorted(bars, reverse=True)
+    assert bad.status_code == 400
+    assert "symbol" in bad.json()["detail"]
 
 
 def test_market_download_runs_as_job(

@@ -6,18 +6,21 @@ import math
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vibetrading.api.deps import CurrentUser, Services
+from vibetrading.api.deps import CurrentUser, Services, list_query
 from vibetrading.api.routes import PROBLEMS
-from vibetrading.api.schemas import JobOut
+from vibetrading.api.schemas import JobOut, PageOut
+from vibetrading.errors import ConfigError
+from vibetrading.services.records import ListQuery
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/market", tags=["market"], responses=PROBLEMS)
 MAX_BARS = 20_000
+_SYMBOL_SORTS = ("symbol", "source", "timeframe", "start", "end", "bars")
 
 
 class BarOut(BaseModel):
@@ -113,16 +116,26 @@ async def market_data(
     )
 
 
-@router.get("/symbols", response_model=list[SymbolOut])
+@router.get("/symbols", response_model=PageOut[SymbolOut])
 async def market_symbols(
     user_id: CurrentUser,
     services: Services,
+    query: Annotated[ListQuery, Depends(list_query)],
     q: Annotated[str | None, Query(max_length=40, description="Search text.")] = None,
-) -> list[SymbolOut]:
-    """List the symbols available now, optionally those matching `q`."""
+) -> PageOut[SymbolOut]:
+    """List the symbols available now, optionally those matching `q`.
+
+    Sort: symbol (default, A to Z), source, timeframe, start, end, bars.
+    """
+    sort = query.sort or "symbol"
+    if sort not in _SYMBOL_SORTS:
+        raise ConfigError(
+            f"Cannot sort symbols by {sort!r}; use one of {', '.join(_SYMBOL_SORTS)}."
+        )
+    descending = query.descending if query.sort is not None else False
     listings = await run_in_threadpool(services.market_data.list_symbols)
     needle = (q or "").strip().lower()
-    return [
+    found = [
         SymbolOut(
             symbol=item.symbol,
             source=item.source,
@@ -136,6 +149,19 @@ async def market_symbols(
         for item in listings
         if not needle or needle in item.symbol.lower() or needle in item.description.lower()
     ]
+    # None (no dates) sorts first ascending; the symbol breaks ties
+    found.sort(key=lambda s: s.symbol)
+    found.sort(key=lambda s: _sort_key(getattr(s, sort)), reverse=descending)
+    return PageOut[SymbolOut](
+        items=found[query.offset : query.offset + query.limit],
+        total=len(found),
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+def _sort_key(value: object) -> tuple[bool, object]:
+    return (value is not None, value if value is not None else 0)
 
 
 @router.post("/download", status_code=202, response_model=JobOut)
