@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from vibetrading.errors import ConfigError
@@ -72,12 +73,33 @@ def resolve_jwt_secret(settings: Settings) -> str:
         return secret
     path = settings.data_dir / "jwt_secret"
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        return _read_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(secret)
+    # Write a private temp file, then link it into place: the secret appears whole or
+    # not at all, and of several processes starting at once the first link wins.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secret)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temp, path)
+    except FileExistsError:  # another process was first: use its secret
+        return _read_secret(path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return secret
+
+
+def _read_secret(path: Path) -> str:
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < 32:
+        raise ConfigError(
+            f"The JWT secret in {path} is shorter than 32 characters; delete the file to "
+            "make a new one (every session ends) or set VIBETRADING_JWT_SECRET."
+        )
     return secret
 
 

@@ -174,3 +174,33 @@ def test_resolve_jwt_secret_unset_is_generated_once_with_private_file(
     assert first == second
     assert len(first) >= 32
     assert (isolated_home / "jwt_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_resolve_jwt_secret_concurrent_first_starts_agree_on_one_secret(
+    isolated_home: Path,
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = Settings(home=isolated_home)
+    barrier = threading.Barrier(8)
+
+    def start() -> str:
+        barrier.wait()
+        return resolve_jwt_secret(settings)
+
+    with ThreadPoolExecutor(8) as pool:
+        secrets = list(pool.map(lambda _: start(), range(8)))
+
+    assert len(set(secrets)) == 1
+    assert secrets[0] == (isolated_home / "jwt_secret").read_text(encoding="utf-8")
+    assert [p.name for p in isolated_home.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_resolve_jwt_secret_truncated_file_is_refused(isolated_home: Path) -> None:
+    settings = Settings(home=isolated_home)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "jwt_secret").write_text("", encoding="utf-8")
+
+    with pytest.raises(ConfigError, match="delete the file"):
+        resolve_jwt_secret(settings)
