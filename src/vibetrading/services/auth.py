@@ -87,6 +87,7 @@ class AuthService:
         self.refresh_ttl_s = refresh_ttl_s
         self.hasher = hasher or default_hasher()
         self.clock = clock
+        self._dummy: str | None = None
 
     # -- accounts ----------------------------------------------------------------------
 
@@ -104,17 +105,33 @@ class AuthService:
     def login(self, email: str, password: str) -> TokenPair:
         """Check the password and start a new token family; raise PermissionDenied if wrong."""
         user = self.users.get_by_email(email.strip().lower())
-        if user is None or not user.is_active or not self._verify(user, password):
+        if user is None or not user.is_active:
+            self._check(self._dummy_hash(), password)  # as slow as a known email
+            raise PermissionDenied("Wrong email or password.")
+        if not self._verify(user, password):
             raise PermissionDenied("Wrong email or password.")
         if self.hasher.check_needs_rehash(user.password_hash):
             self.users.update(user.id, password_hash=self.hasher.hash(password))
         return self._issue(user, family_id=new_id())
 
     def _verify(self, user: User, password: str) -> bool:
+        if not user.password_hash.startswith("$argon2"):  # e.g. the local user: no login
+            self._check(self._dummy_hash(), password)
+            return False
+        return self._check(user.password_hash, password)
+
+    def _check(self, password_hash: str, password: str) -> bool:
         try:
-            return bool(self.hasher.verify(user.password_hash, password))
+            return bool(self.hasher.verify(password_hash, password))
         except (VerificationError, InvalidHashError):
             return False
+
+    def _dummy_hash(self) -> str:
+        # A hash of a random password with this hasher's cost: verifying against it
+        # takes as long as a real check, so a login does not tell which emails exist.
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def local_user(self) -> User:
         """Return the single user of local mode, creating it on first use."""

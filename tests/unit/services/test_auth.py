@@ -80,6 +80,37 @@ def test_auth_login_wrong_password_or_unknown_user_is_denied(auth: AuthService) 
         auth.login("nobody@b.co", "long enough")
 
 
+class _CountingHasher(PasswordHasher):
+    """A cheap hasher that counts the password checks it makes."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize(
+    "email", ["nobody@b.co", "off@b.co", LOCAL_EMAIL], ids=["unknown", "disabled", "local"]
+)
+def test_auth_login_that_cannot_succeed_still_checks_a_password_hash(
+    store: Any, email: str
+) -> None:
+    hasher = _CountingHasher()
+    auth = AuthService(store.users, store.tokens, secret=SECRET, hasher=hasher)
+    off = auth.register("off@b.co", "long enough").user
+    store.users.update(off.id, is_active=False)
+    auth.local_user()
+    hasher.verified = 0
+
+    with pytest.raises(PermissionDenied):
+        auth.login(email, "long enough")
+
+    assert hasher.verified == 1
+
+
 def test_auth_login_disabled_user_is_denied(auth: AuthService, store: Any) -> None:
     user = auth.register("a@b.co", "long enough").user
     store.users.update(user.id, is_active=False)
