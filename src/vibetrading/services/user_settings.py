@@ -23,6 +23,7 @@ __all__ = [
     "SecretCipher",
     "UserSettingsRepository",
     "UserSettingsService",
+    "check_costs",
     "mask_key",
 ]
 
@@ -109,6 +110,14 @@ def _number(name: str, value: float | None, high: float) -> float | None:
     return number
 
 
+def check_costs(*, fee_rate: float | None, slippage_bps: float | None) -> CostDefaults:
+    """Return the costs checked; raise ConfigError for a value out of range."""
+    return CostDefaults(
+        _number("The fee rate", fee_rate, _MAX_FEE_RATE),
+        _number("The slippage", slippage_bps, _MAX_SLIPPAGE_BPS),
+    )
+
+
 def _url(value: str | None) -> str | None:
     text = (value or "").strip()
     if not text:
@@ -134,10 +143,7 @@ class UserSettingsService:
         self, user_id: str, *, fee_rate: float | None, slippage_bps: float | None
     ) -> CostDefaults:
         """Store the user's default costs; raise ConfigError for a value out of range."""
-        costs = CostDefaults(
-            _number("The fee rate", fee_rate, _MAX_FEE_RATE),
-            _number("The slippage", slippage_bps, _MAX_SLIPPAGE_BPS),
-        )
+        costs = check_costs(fee_rate=fee_rate, slippage_bps=slippage_bps)
         values = self.repository.get(user_id)
         values["costs"] = {"fee_rate": costs.fee_rate, "slippage_bps": costs.slippage_bps}
         self.repository.put(user_id, values)

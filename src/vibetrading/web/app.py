@@ -10,6 +10,7 @@ minimal FastAPI app with the offline services and the UI, for tests and for a qu
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -25,11 +26,17 @@ ACCESS_COOKIE = "vt_access"
 
 
 def _guard(services: WebServices, request: Any, build: Callable[[str], None]) -> Any:
+    from urllib.parse import quote
+
     from fastapi.responses import RedirectResponse
+    from nicegui import app
 
     owner = services.owner(request.cookies.get(ACCESS_COOKIE))
     if owner is None:
-        return RedirectResponse("/login")
+        # The login page first tries a silent refresh of the expired access token.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}")
+    app.storage.client["owner"] = owner
     build(owner)
     return None
 
@@ -37,7 +44,7 @@ def _guard(services: WebServices, request: Any, build: Callable[[str], None]) ->
 def _register_user_pages(services: WebServices, state: UiState) -> None:
     from nicegui import ui
 
-    from vibetrading.web.pages import chat, dashboard, editor, paper
+    from vibetrading.web.pages import chat, dashboard, editor, paper, settings
     from vibetrading.web.pages import strategies as strategies_page
 
     @ui.page("/", title="VibeTrading")
@@ -49,11 +56,15 @@ def _register_user_pages(services: WebServices, state: UiState) -> None:
         )
 
     @ui.page("/backtest", title="VibeTrading · Backtest")
-    def dashboard_route(request: Request, run: str | None = None, window: str = "All") -> Any:
+    def dashboard_route(
+        request: Request, run: str | None = None, window: str = "All", symbol: str | None = None
+    ) -> Any:
         return _guard(
             services,
             request,
-            lambda _o: dashboard.build_dashboard_page(services, state, run=run, window=window),
+            lambda owner: dashboard.build_dashboard_page(
+                services, state, owner=owner, run=run, window=window, symbol=symbol
+            ),
         )
 
     @ui.page("/editor", title="VibeTrading · Editor")
@@ -61,7 +72,7 @@ def _register_user_pages(services: WebServices, state: UiState) -> None:
         return _guard(
             services,
             request,
-            lambda _o: editor.build_editor_page(services, state, proposal=proposal),
+            lambda owner: editor.build_editor_page(services, state, owner=owner, proposal=proposal),
         )
 
     @ui.page("/strategies", title="VibeTrading · Strategies")
@@ -80,30 +91,34 @@ def _register_user_pages(services: WebServices, state: UiState) -> None:
             services, request, lambda owner: paper.build_paper_page(services, owner=owner)
         )
 
+    @ui.page("/settings", title="VibeTrading · Settings")
+    def settings_route(request: Request) -> Any:
+        return _guard(
+            services, request, lambda owner: settings.build_settings_page(services, owner=owner)
+        )
+
 
 def _register_open_pages(services: WebServices) -> None:
-    from nicegui import ui
+    from nicegui import app, ui
 
-    from vibetrading.web.pages import login, market, settings
+    from vibetrading.web.pages import login, market
 
     @ui.page("/market", title="VibeTrading · Market")
-    def market_route(symbol: str | None = None) -> None:
+    def market_route(request: Request, symbol: str | None = None) -> None:
+        app.storage.client["owner"] = services.owner(request.cookies.get(ACCESS_COOKIE))
         market.build_market_page(services, symbol=symbol)
 
-    @ui.page("/settings", title="VibeTrading · Settings")
-    def settings_route() -> None:
-        settings.build_settings_page(services)
-
     @ui.page("/login", title="VibeTrading · Log in")
-    def login_route() -> None:
-        login.build_login_page(services)
+    def login_route(next: str = "/") -> None:
+        login.build_login_page(services, next_path=next)
 
 
 def register_pages(services: WebServices, state: UiState) -> None:
     """Register every page of the UI on NiceGUI's app, bound to `services` and `state`.
 
-    In multi-user mode a page with user data redirects to ``/login`` when the request
-    carries no valid access cookie (``vt_access``, set by the API's login).
+    In multi-user mode a page with user data redirects to ``/login?next=<page>`` when the
+    request carries no valid access cookie (``vt_access``, set by the API's login); the
+    login page refreshes an expired token silently and comes back.
     """
     _register_user_pages(services, state)
     _register_open_pages(services)
@@ -142,8 +157,9 @@ def mount_ui(
 
     from vibetrading.settings import get_settings
 
-    stored_secret = _use_storage_dir(storage_dir or get_settings().data_dir / "ui")
-    register_pages(WebServices.from_container(services), UiState())
+    settings = get_settings()
+    stored_secret = _use_storage_dir(storage_dir or settings.data_dir / "ui")
+    register_pages(_with_user_settings(WebServices.from_container(services), services), UiState())
     ui.run_with(
         app,
         mount_path="/",
@@ -152,6 +168,22 @@ def mount_ui(
         show_welcome_message=False,
         favicon="📈",
     )
+
+
+def _with_user_settings(web: WebServices, container: Any) -> WebServices:
+    """Add per-user settings over the container's store, and the LLM client builder."""
+    from vibetrading import bootstrap
+    from vibetrading.settings import get_settings
+
+    settings = get_settings()
+    store: Any = getattr(container, "store", None)
+    if web.user_settings is None and getattr(store, "database", None) is not None:
+        web.user_settings = bootstrap.build_user_settings(settings, store)
+    if web.llm_factory is None:
+        web.llm_factory = functools.partial(bootstrap.build_llm_client, settings)
+    if not web.llm_providers:
+        web.llm_providers = tuple(bootstrap.llm_provider_names())
+    return web
 
 
 def build_web_services(settings: Any = None) -> WebServices:

@@ -2,8 +2,9 @@
 
 ``chat_events`` yields ``{"type": ..., "data": {...}}`` events in the copilot's shape
 (token, spec, error, done). With a copilot service built it forwards that service's
-events; without one it reads the idea with the offline parser and streams its plain
-explanation word by word, so the chat works with no key and no network.
+events (on the user's own LLM provider when their settings name one); without one it
+reads the idea with the offline parser and streams its plain explanation word by word,
+so the chat works with no key and no network.
 """
 
 # Chinese text keeps its full-width punctuation on purpose.
@@ -19,6 +20,7 @@ from typing import Any
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.services.strategies import explain_strategy, read_strategy
 from vibetrading.web.i18n import Lang
+from vibetrading.web.preferences import copilot_for
 from vibetrading.web.state import Proposal, WebServices
 
 __all__ = ["chat_events", "proposal_from_spec", "proposal_from_text", "spec_safety"]
@@ -113,10 +115,11 @@ def chat_events(
 
     A ``spec`` event carries ``data["proposal"]`` (a Proposal) in both modes.
     """
-    if services.copilot is None:
+    copilot = copilot_for(services, user_id)
+    if copilot is None:
         yield from _offline_events(text, "zh" if _CJK.search(text) else lang)
         return
-    for event in services.copilot.chat(user_id, text, conversation_id=conversation_id):
+    for event in copilot.chat(user_id, text, conversation_id=conversation_id):
         item = event.as_dict() if hasattr(event, "as_dict") else dict(event)
         data = dict(item.get("data") or {})
         if item.get("type") == "spec" and "spec" in data:

@@ -1,10 +1,11 @@
 """What the UI pages share: the services they call and the in-process session records.
 
 ``WebServices`` names the services a page may use; the optional ones (copilot, strategy
-and conversation repositories, paper trading, auth) are None when this build or this
-process lacks them, and the page then says so. ``UiState`` keeps the strategies proposed in
-the chat and the backtest runs of this process, keyed by id, so a page can link to another
-(``/backtest?run=<id>``) without sending data through the browser.
+and conversation repositories, the run store, user settings, paper trading, auth) are None
+when this build or this process lacks them, and the page then says so. ``UiState`` keeps
+the strategies proposed in the chat and the backtest runs of this process, keyed by id and
+each with its owner, so a page can link to another (``/backtest?run=<id>``) without sending
+data through the browser, and a user only ever reaches their own.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from vibetrading.services.market_data import MarketDataService
 
 __all__ = ["ChatTurn", "Proposal", "RunRecord", "UiState", "WebServices"]
 
-_OPTIONAL = ("copilot", "strategies", "conversations", "paper", "auth", "research")
+_OPTIONAL = (
+    "copilot",
+    "strategies",
+    "conversations",
+    "paper",
+    "auth",
+    "research",
+    "user_settings",
+)
 
 
 @dataclass
@@ -38,6 +47,14 @@ class WebServices:
     paper: Any = None
     auth: Any = None
     research: Any = None
+    run_store: Any = None
+    """The persistent backtest repository (``store.backtests``), or None."""
+    user_settings: Any = None
+    """The ``UserSettingsService`` (costs, LLM provider and key per user), or None."""
+    llm_factory: Callable[..., Any] | None = None
+    """Build an LLM client: ``llm_factory(provider=, api_key=, base_url=, model=)``."""
+    llm_providers: tuple[str, ...] = ()
+    """The LLM provider names a user can choose in the settings."""
     is_multi_user: bool = False
     local_user: Callable[[], str] | None = None
 
@@ -48,13 +65,15 @@ class WebServices:
         if isinstance(container, WebServices):
             return container
         store = getattr(container, "store", None)
-        extra = {
+        extra: dict[str, Any] = {
             name: getattr(container, name, None) or getattr(store, name, None) for name in _OPTIONAL
         }
         multi = getattr(container, "is_multi_user", getattr(container, "multi_user", False))
         return cls(
             market_data=container.market_data,
             backtests=container.backtests,
+            run_store=getattr(container, "run_store", None) or getattr(store, "backtests", None),
+            llm_factory=getattr(container, "llm_factory", None),
             is_multi_user=bool(multi),
             local_user=getattr(container, "user_id_for_local_mode", None),
             **extra,
@@ -87,19 +106,23 @@ class Proposal:
     safety: dict[str, Any] | None = None
     strategy_id: str | None = None
     code: str | None = None
+    owner: str = ""
 
 
 @dataclass
 class RunRecord:
-    """One backtest run of this process: its request and, once done, outcome or error."""
+    """One backtest run seen by this process: its owner, request and outcome or error."""
 
     id: str
     request: BacktestRequest
     proposal_id: str | None = None
     outcome: BacktestOutcome | None = None
     error: str | None = None
+    error_kind: str | None = None
+    """The class name of the error (``UnknownSymbol``, ``EmptyData``, ...), for its field."""
     progress: float = 0.0
     status: str = ""
+    owner: str = ""
 
 
 @dataclass
@@ -110,6 +133,8 @@ class ChatTurn:
     text: str
     proposal_id: str | None = None
     run_id: str | None = None
+    data: dict[str, Any] | None = None
+    """A copilot backtest result (``backtest_result`` event data) for role "result"."""
 
 
 class UiState:
@@ -130,16 +155,45 @@ class UiState:
             while len(table) > self._max_items:
                 table.popitem(last=False)
 
-    def add_proposal(self, proposal: Proposal) -> Proposal:
-        """Store `proposal` and return it."""
+    def add_proposal(self, proposal: Proposal, *, owner: str) -> Proposal:
+        """Store `proposal` as one of `owner` and return it."""
+        proposal.owner = owner
         self._keep(self.proposals, proposal.id, proposal)
         return proposal
 
-    def new_run(self, request: BacktestRequest, *, proposal_id: str | None = None) -> RunRecord:
-        """Create and store a run record for `request`."""
-        record = RunRecord(id=uuid.uuid4().hex[:12], request=request, proposal_id=proposal_id)
+    def proposal_of(self, owner: str, proposal_id: str | None) -> Proposal | None:
+        """Return proposal `proposal_id` when it is `owner`'s, else None."""
+        proposal = self.proposals.get(proposal_id or "")
+        return proposal if proposal is not None and proposal.owner == owner else None
+
+    def new_run(
+        self, request: BacktestRequest, *, owner: str, proposal_id: str | None = None
+    ) -> RunRecord:
+        """Create and store a run record of `owner` for `request`."""
+        record = RunRecord(
+            id=uuid.uuid4().hex[:12], request=request, proposal_id=proposal_id, owner=owner
+        )
         self._keep(self.runs, record.id, record)
         return record
+
+    def keep_run(self, record: RunRecord, *, previous_id: str | None = None) -> RunRecord:
+        """Store `record` (a run read back from the run store, or one given a new id)."""
+        if previous_id is not None:
+            with self._lock:
+                self.runs.pop(previous_id, None)
+        self._keep(self.runs, record.id, record)
+        return record
+
+    def run_of(self, owner: str, run_id: str | None) -> RunRecord | None:
+        """Return run `run_id` when it is `owner`'s, else None."""
+        record = self.runs.get(run_id or "")
+        return record if record is not None and record.owner == owner else None
+
+    def latest_run_of(self, owner: str) -> RunRecord | None:
+        """Return the newest run of `owner` held by this process, or None."""
+        with self._lock:
+            mine = [r for r in self.runs.values() if r.owner == owner]
+        return mine[-1] if mine else None
 
     def conversation(self, owner: str, conversation_id: str | None) -> tuple[str, list[ChatTurn]]:
         """Return the id and turns of `conversation_id` of `owner`, a new one when unknown."""
@@ -153,7 +207,7 @@ class UiState:
     def conversations_of(self, owner: str) -> list[tuple[str, str]]:
         """Return (id, title) of the owner's non-empty conversations, newest first."""
         found = [
-            (cid, turns[0].text[:48])
+            (cid, turns[0].text)
             for cid, turns in self.conversations.items()
             if self.owners.get(cid) == owner and turns
         ]

@@ -2,18 +2,24 @@
 
 ``page_frame("chat")`` opens a page: a header with the menu button, the language and
 theme switches, and a left drawer with the navigation that collapses into the menu on
-narrow screens (phones). The choice of language and theme is stored per browser.
+narrow screens (phones). The choice of language and theme is stored per browser; the
+page's ``<title>``, ``<html lang>`` and Quasar's own texts follow the language. In
+multi-user mode the drawer offers "Log in", or "Log out" to a logged-in user (the
+page guard records who in ``app.storage.client["owner"]``).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from vibetrading.web.i18n import LANGUAGES, Lang, current_language, set_language, t
 
-__all__ = ["NAV_ITEMS", "is_dark", "page_frame"]
+__all__ = ["NAV_ITEMS", "QUASAR_LANGUAGES", "is_dark", "logout_script", "page_frame"]
+
+QUASAR_LANGUAGES: dict[Lang, str] = {"en": "en-US", "zh": "zh-CN"}
 
 NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("chat", "/", "forum"),
@@ -37,6 +43,8 @@ body { font-family: Inter, system-ui, -apple-system, "Segoe UI", Roboto, "PingFa
   border-bottom: 1px solid #e5e7eb; }
 .body--dark .vt-header { background: rgba(11,18,32,.92); color: #e2e8f0;
   border-bottom: 1px solid #1e293b; }
+.body--dark .q-drawer { background: #0f172a; color: #e2e8f0; }
+.body--dark .q-drawer--bordered { border-color: #1e293b; }
 .vt-brand { font-weight: 700; letter-spacing: .01em; }
 .vt-brand span { color: #6366f1; }
 .vt-page { max-width: 1320px; margin: 0 auto; width: 100%; padding: 16px; }
@@ -58,7 +66,9 @@ body { font-family: Inter, system-ui, -apple-system, "Segoe UI", Roboto, "PingFa
 .vt-error { color: #dc2626; white-space: pre-wrap; }
 .vt-nav .q-item { border-radius: 10px; margin: 2px 8px; }
 .vt-nav .q-item.vt-active { background: rgba(99,102,241,.14); color: #6366f1; }
-@media (max-width: 599px) { .vt-page { padding: 8px; } .vt-metric-value { font-size: 17px; } }
+.vt-field { min-width: 10rem; }
+@media (max-width: 599px) { .vt-page { padding: 8px; } .vt-metric-value { font-size: 17px; }
+  .vt-field { min-width: 0; width: 100%; } }
 """
 
 
@@ -70,6 +80,14 @@ def is_dark() -> bool:
         return bool(app.storage.user.get("dark", False))
     except (RuntimeError, AssertionError, KeyError):
         return False
+
+
+def logout_script() -> str:
+    """Return the browser script that logs out through the API (which clears the cookies)."""
+    return (
+        "await fetch('/api/v1/auth/logout', {method: 'POST', credentials: 'include'})"
+        ".catch(() => null); return true;"
+    )
 
 
 def _switch_language(lang: Lang) -> None:
@@ -87,20 +105,42 @@ def _switch_theme(value: bool, dark: Any) -> None:
     ui.navigate.reload()  # charts are drawn for one theme: redraw them
 
 
+async def _logout() -> None:
+    from nicegui import ui
+
+    # the API clears the cookies; go on to the login page whatever it answers
+    with contextlib.suppress(TimeoutError):
+        await ui.run_javascript(logout_script(), timeout=10)
+    ui.navigate.to("/login")
+
+
 def _header(drawer: Any, lang: Lang, dark: Any) -> None:
     from nicegui import ui
 
     with ui.header().classes("vt-header items-center gap-2 px-3 py-2"):
-        ui.button(icon="menu", on_click=drawer.toggle).props("flat round dense").mark("menu")
+        ui.button(icon="menu", on_click=drawer.toggle).props(
+            f'flat round dense aria-label="{t("nav.menu", lang)}"'
+        ).mark("menu")
         ui.html('<div class="vt-brand text-lg">Vibe<span>Trading</span></div>')
         ui.space()
         ui.toggle(dict(LANGUAGES), value=lang, on_change=lambda e: _switch_language(e.value)).props(
             "dense no-caps unelevated toggle-color=primary"
         ).mark("lang-switch")
+        action = t("theme.to_light" if dark.value else "theme.to_dark", lang)
         ui.button(
-            icon="dark_mode" if not dark.value else "light_mode",
+            icon="light_mode" if dark.value else "dark_mode",
             on_click=lambda: _switch_theme(not dark.value, dark),
-        ).props("flat round dense").tooltip(t("theme.dark", lang)).mark("theme-switch")
+        ).props(f'flat round dense aria-label="{action}"').tooltip(action).mark("theme-switch")
+
+
+def _nav_items(show_login: bool) -> list[tuple[str, str, str]]:
+    from nicegui import app
+
+    items = list(NAV_ITEMS)
+    if show_login:
+        logged_in = bool(app.storage.client.get("owner"))
+        items.append(("logout", "", "logout") if logged_in else ("login", "/login", "login"))
+    return items
 
 
 def _drawer(active: str, lang: Lang, show_login: bool) -> Any:
@@ -108,10 +148,10 @@ def _drawer(active: str, lang: Lang, show_login: bool) -> Any:
 
     drawer = ui.left_drawer(value=None, bordered=True).props("width=220 breakpoint=900")
     with drawer, ui.list().classes("vt-nav w-full pt-2"):
-        items = [*NAV_ITEMS, *((("login", "/login", "login"),) if show_login else ())]
-        for key, path, icon in items:
+        for key, path, icon in _nav_items(show_login):
+            action = _logout if key == "logout" else (lambda p=path: ui.navigate.to(p))
             with (
-                ui.item(on_click=lambda p=path: ui.navigate.to(p))
+                ui.item(on_click=action)
                 .classes("vt-active" if key == active else "")
                 .mark(f"nav-{key}")
             ):
@@ -121,12 +161,30 @@ def _drawer(active: str, lang: Lang, show_login: bool) -> Any:
     return drawer
 
 
+def _set_page_language(lang: Lang, active: str) -> None:
+    import copy
+
+    from nicegui import context, ui
+
+    client = context.client
+    # The page object is shared by every client of a route: give this one its own copy,
+    # so <html lang> and Quasar's texts ("Records per page") follow this browser's choice.
+    client.page = copy.copy(client.page)
+    client.page.language = QUASAR_LANGUAGES[lang]  # type: ignore[assignment]
+    title = t(f"nav.{active}", lang)
+    ui.page_title(f"VibeTrading · {title}" if active != "chat" else "VibeTrading")
+
+
 @contextmanager
 def page_frame(active: str, *, show_login: bool = False) -> Iterator[Lang]:
-    """Build the header and navigation of a page, then yield the language for its content."""
+    """Build the header and navigation of a page, then yield the language for its content.
+
+    `show_login` (multi-user mode) adds "Log in", or "Log out" for a logged-in user.
+    """
     from nicegui import ui
 
     lang = current_language()
+    _set_page_language(lang, active)
     ui.add_css(_CSS)
     dark = ui.dark_mode(is_dark())
     ui.colors(

@@ -231,7 +231,7 @@ class _FakeCopilot:
 
 def test_copilot_events_become_proposals_with_strategy_id():
     spec = read_strategy("buy when RSI(14) is below 30").spec.model_dump(mode="json")
-    services = SimpleNamespace(copilot=_FakeCopilot(spec))
+    services = SimpleNamespace(copilot=_FakeCopilot(spec), user_settings=None, llm_factory=None)
 
     events = list(chat_events(services, "anything", user_id="u"))
 
@@ -276,7 +276,7 @@ def test_check_ticket_good_order_has_no_problem():
 
 
 def test_mask_key_never_shows_the_whole_key():
-    assert mask_key("sk-1234567890abcd") == "••••abcd"
+    assert mask_key("sk-1234567890abcd") == "sk-…abcd"
     assert mask_key("short") == "••••"
     assert mask_key(None) == ""
 
@@ -349,13 +349,155 @@ def test_ui_state_keeps_newest_items_and_owners_conversations():
     assert isinstance(proposal, Proposal)
 
     for _ in range(3):
-        state.add_proposal(Proposal(**{**proposal.__dict__, "id": str(len(state.proposals))}))
+        state.add_proposal(
+            Proposal(**{**proposal.__dict__, "id": str(len(state.proposals))}), owner="alice"
+        )
     first, turns = state.conversation("alice", None)
     same, _ = state.conversation("alice", first)
     other, _ = state.conversation("bob", first)
 
     assert len(state.proposals) == 2
+    assert state.proposal_of("alice", "2") is not None
+    assert state.proposal_of("bob", "2") is None
     assert same == first
     assert other != first
     assert state.conversations_of("alice") == []
     assert turns == []
+
+
+def test_price_chart_multi_symbol_marks_only_that_symbols_trades():
+    bars = _bars(100)
+    trades = _trades(bars)
+    trades.loc[1, "symbol"] = "Y"
+
+    data, _ = charts.price_chart(bars, trades, symbol="X")
+
+    markers = [trace for trace in data["data"] if str(trace.get("meta", "")).startswith("marker")]
+    assert {trace["meta"] for trace in markers} == {"marker-entry", "marker-stop_loss"}
+    assert all(len(trace["x"]) == 1 for trace in markers)
+    assert data["data"][0]["name"] == "X"
+
+
+def test_session_breaks_skip_weekends_and_holidays_of_daily_bars_only():
+    days = pd.bdate_range("2024-01-01", "2024-03-29", tz="UTC").delete([10])  # a holiday
+    crypto = pd.date_range("2024-01-01", periods=90, freq="D", tz="UTC")
+    hours = pd.date_range("2024-01-01", periods=90, freq="h", tz="UTC")
+
+    breaks = charts.session_breaks(days)
+
+    assert breaks[0] == {"bounds": ["sat", "mon"]}
+    assert breaks[1]["values"] == ["2024-01-15T00:00:00"]
+    assert charts.session_breaks(crypto) == []
+    assert charts.session_breaks(hours) == []
+
+
+def test_price_chart_daily_bars_get_range_breaks():
+    index = pd.bdate_range("2024-01-01", periods=60, tz="UTC")
+    bars = _bars(60).set_axis(index)
+
+    data, _ = charts.price_chart(bars)
+
+    assert data["layout"]["xaxis"]["rangebreaks"][0]["bounds"] == ["sat", "mon"]
+
+
+def test_sparkline_has_no_toolbar_and_show_figure_defaults_to_hover():
+    equity = _bars(50)["close"]
+
+    spark = charts.sparkline(equity)
+
+    assert spark["config"]["displayModeBar"] is False
+
+
+def test_monthly_chart_chinese_month_names():
+    equity = _bars(400)["close"]
+
+    data = charts.monthly_chart(equity, lang="zh")
+
+    assert data["data"][0]["x"][:2] == ["1月", "2月"]
+    assert data["data"][0]["x"][-1] == "全年"
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "name"),
+    [
+        ("SPX buy & hold", "zh", "SPX 买入持有"),
+        ("SPX buy & hold", "en", "SPX buy & hold"),
+        ("S&P 500 (SPX)", "zh", "S&P 500 (SPX)"),
+        (None, "zh", "基准"),
+    ],
+    ids=["zh-buy-hold", "en-buy-hold", "index", "none"],
+)
+def test_benchmark_name_cases(label, lang, name):
+    assert charts.benchmark_name(label, lang) == name
+
+
+def test_window_labels_chinese_and_english():
+    assert charts.window_labels("zh") == {"3M": "3个月", "1Y": "1年", "5Y": "5年", "All": "全部"}
+    assert list(charts.window_labels("en").values()) == ["3M", "1Y", "5Y", "All"]
+
+
+def test_trade_rows_chinese_side_and_reason():
+    rows = trade_rows(_trades(_bars(100)), lang="zh")
+
+    assert (rows[0]["direction"], rows[0]["exit_reason"]) == ("做多", "止损")
+    assert rows[1]["exit_reason"] == "止盈"
+
+
+def test_distinct_titles_cut_and_number_duplicates():
+    from vibetrading.web.pages.chat import distinct_titles
+
+    items = [("c3", "buy SPX"), ("c2", "x" * 80), ("c1", "buy SPX")]
+
+    titles = distinct_titles(items)
+
+    assert titles[0] == ("c3", "buy SPX (2)")
+    assert titles[2] == ("c1", "buy SPX")
+    assert len(titles[1][1]) == 48
+    assert titles[1][1].endswith("…")
+
+
+def test_symbol_indicators_of_a_multi_symbol_run():
+    from vibetrading.web.pages.dashboard import symbol_indicators
+
+    series = pd.Series([1.0])
+    indicators = {"SPX RSI(14)": series, "IXIC RSI(14)": series * 2}
+
+    assert list(symbol_indicators(indicators, "IXIC", ["SPX", "IXIC"])) == ["RSI(14)"]
+    assert symbol_indicators({"RSI(14)": series}, "SPX", ["SPX"]) == {"RSI(14)": series}
+
+
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [("/backtest?run=1", "/backtest?run=1"), ("//evil.com", "/"), ("https://x", "/"), (None, "/")],
+    ids=["page", "protocol-relative", "absolute", "none"],
+)
+def test_safe_next_refuses_other_sites(path, safe):
+    from vibetrading.web.pages.login import safe_next
+
+    assert safe_next(path) == safe
+
+
+def test_provider_status_bundled_and_polygon_key():
+    from vibetrading.web.pages.settings import provider_status
+
+    assert provider_status("sample", has_polygon_key=False) == "bundled"
+    assert provider_status("polygon", has_polygon_key=False) in {"needs_key", "not_installed"}
+
+
+def test_default_request_applies_saved_costs_unless_overridden():
+    from vibetrading.web.backtest_runner import default_request
+
+    spec = read_strategy("buy when RSI(14) is below 30").spec
+    costs = {"fee_rate": 0.002, "slippage_bps": 3.0}
+
+    assert default_request(spec, costs=costs).fee_rate == 0.002
+    assert default_request(spec, costs=costs, fee_rate=0.0).fee_rate == 0.0
+    assert default_request(spec).slippage_bps is None
+
+
+def test_option_label_shows_code_market_description():
+    from vibetrading.web.pages.market import option_label
+
+    row = {"symbol": "SPX", "market": "US", "description": "S&P 500", "synthetic": False}
+
+    assert option_label(row) == "SPX · US · S&P 500"

@@ -15,7 +15,7 @@ IDEA = "buy when RSI(14) is below 30 and sell above 70 with a 5% stop"
 
 async def _send(user: Any, text: str) -> None:
     user.find(marker="chat-input").type(text)
-    user.find(marker="chat-input").trigger("keydown")
+    user.find(marker="chat-input").trigger("keydown.enter")
 
 
 async def _until(predicate: Any, tries: int = 200) -> None:
@@ -80,8 +80,20 @@ def test_chat_nonsense_shows_readable_error(run_ui):
 def test_chat_empty_input_says_type_first(run_ui):
     async def scenario(user, state):
         await user.open("/")
-        user.find(marker="chat-input").trigger("keydown")
+        user.find(marker="chat-input").trigger("keydown.enter")
         await user.should_see("Type an idea first.")
+
+    run_ui(scenario)
+
+
+def test_chat_other_keys_never_send(run_ui):
+    async def scenario(user, state):
+        await user.open("/")
+        user.find(marker="chat-input").type("buy when").trigger("keydown").trigger("keyup")
+        await asyncio.sleep(0.2)
+        await user.should_not_see("Type an idea first.")
+        await user.should_not_see(marker="user-message")
+        assert user.find(marker="chat-input").elements.pop().value == "buy when"
 
     run_ui(scenario)
 
@@ -120,9 +132,10 @@ def test_dashboard_rerun_unknown_symbol_shows_error_under_settings(run_ui):
         await user.open(f"/backtest?run={next(iter(state.runs))}")
         user.find(marker="set-symbols").clear().type("NOPE123")
         user.find(marker="rerun").click()
-        label = user.find(marker="settings-error").elements.pop()
-        await _until(lambda: bool(label.text))
-        assert "NOPE123" in label.text
+        field = user.find(marker="set-symbols").elements.pop()
+        await _until(lambda: bool(field.error))
+        assert "NOPE123" in field.error
+        assert user.find(marker="set-start").elements.pop().error is None
 
     state = run_ui(scenario)
 
@@ -233,9 +246,17 @@ def test_strategies_save_versions_diff_restore_delete(run_ui, web_services):
         await _send(user, IDEA)
         await user.should_see(marker="card-save", retries=50)
         user.find(marker="card-save").click()
+        await user.should_see("Saved as version 1.")
+        user.find(marker="card-save").click()  # the same spec: nothing new to save
+        await user.should_see("No changes since version 1")
+        proposal = next(iter(state.proposals))
+        await user.open(f"/editor?proposal={proposal}")
+        json_editor = user.find(marker="editor-json").elements.pop()
+        json_editor.value = json_editor.value.replace("70.0", "75.0")
+        user.find(marker="apply-json").click()
+        await user.should_see("RSI(14) is above 75")
         user.find(marker="card-save").click()
-        await user.open("/strategies")
-        await user.should_see("RSI(14) strategy on SPX")
+        await user.should_see("Saved as version 2.")
         strategy_id = next(iter(repository.strategies))
         await user.open(f"/strategies?id={strategy_id}")
         await user.should_see("v2")
@@ -244,6 +265,9 @@ def test_strategies_save_versions_diff_restore_delete(run_ui, web_services):
         await _until(lambda: repository.strategies[strategy_id].current_version == 3)
         await user.open(f"/strategies?id={strategy_id}")
         user.find(marker="delete-strategy").click()
+        await user.should_see(marker="confirm-delete")
+        assert repository.strategies[strategy_id].deleted_at is None  # asks first
+        user.find(marker="confirm-delete-button").click()
         await _until(lambda: repository.strategies[strategy_id].deleted_at is not None)
 
     run_ui(scenario, services=services)

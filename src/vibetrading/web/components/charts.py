@@ -4,7 +4,9 @@ The figures reuse the HTML report's builders (``domain/backtest/report_charts.py
 decimation: at most ``MAX_CANDLES`` candles and ``MAX_LINE_POINTS`` points per line reach
 the browser, whatever the length of the run (20 years of daily bars, 100 000 intraday
 bars). ``window_bars`` cuts a recent window, so every bar stays reachable by picking a
-shorter window. Builders return plain JSON-ready dicts (``figure_dict``).
+shorter window. Builders return plain JSON-ready dicts (``figure_dict``). Daily candles
+of markets with sessions skip weekends and holidays (plotly range breaks); a multi-symbol
+run draws one symbol's candles with that symbol's trades only.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from vibetrading.web.i18n import Lang, t
 __all__ = [
     "MARKER_STYLES",
     "WINDOWS",
+    "benchmark_name",
     "cumulative_figure",
     "drawdown_chart",
     "equity_chart",
@@ -33,6 +36,7 @@ __all__ = [
     "show_figure",
     "sparkline",
     "window_bars",
+    "window_labels",
 ]
 
 WINDOWS: dict[str, pd.DateOffset | None] = {
@@ -50,6 +54,22 @@ MARKER_STYLES: dict[str, tuple[str, str]] = {
     "end": ("square", "#64748b"),
 }
 _UP, _DOWN = "#22c55e", "#ef4444"
+_MAX_HOLIDAY_BREAKS = 600
+
+
+def window_labels(lang: Lang) -> dict[str, str]:
+    """Return the window choices with their labels in `lang` (for a toggle)."""
+    return {key: t(f"bt.window_{key.lower()}", lang) for key in WINDOWS}
+
+
+def benchmark_name(label: str | None, lang: Lang) -> str:
+    """Return the benchmark's label in `lang` ("SPX buy & hold" -> "SPX 买入持有")."""
+    if not label:
+        return t("chart.benchmark", lang)
+    suffix = " buy & hold"
+    if label.endswith(suffix):
+        return f"{label[: -len(suffix)]} {t('chart.buy_hold', lang)}"
+    return label
 
 
 def figure_dict(figure: Any) -> dict[str, Any]:
@@ -96,9 +116,13 @@ def _is_oscillator(series: pd.Series, close: pd.Series) -> bool:
     return not 0.5 < ratio < 2.0
 
 
-def _marker_traces(trades: pd.DataFrame, lang: Lang, start: Any, end: Any) -> list[dict[str, Any]]:
+def _marker_traces(
+    trades: pd.DataFrame, lang: Lang, start: Any, end: Any, symbol: str | None = None
+) -> list[dict[str, Any]]:
     if len(trades) == 0:
         return []
+    if symbol is not None and "symbol" in trades.columns:
+        trades = trades[trades["symbol"].astype(str) == symbol]
     traces = []
     entries = trades[(trades["entry_time"] >= start) & (trades["entry_time"] <= end)]
     exits = trades[(trades["exit_time"] >= start) & (trades["exit_time"] <= end)]
@@ -136,13 +160,15 @@ def price_chart(
     dark: bool = False,
     max_candles: int = rc.MAX_CANDLES,
     height: int = 520,
+    symbol: str | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Return candlesticks with volume, indicators and trade markers, and the merge factor.
 
     Entries are green ▲; exits are drawn per reason (signal ▼, stop-loss ✕, take-profit ★,
     trailing stop ◆, end of data ■). Indicators on the price scale overlay the candles;
     oscillators (RSI, ...) get their own panel. Above `max_candles` bars, runs of bars
-    are merged into coarser candles (the factor says how many per candle).
+    are merged into coarser candles (the factor says how many per candle). With
+    `symbol`, only that symbol's trades are marked (the bars are that symbol's).
     """
     make_subplots = importlib.import_module("plotly.subplots").make_subplots
     candles, factor = rc.decimate_ohlc(bars, max_candles)
@@ -161,7 +187,7 @@ def price_chart(
         high=candles["high"],
         low=candles["low"],
         close=candles["close"],
-        name=str(bars.attrs.get("symbol", "Price")),
+        name=str(symbol or bars.attrs.get("symbol", "Price")),
         increasing={"line": {"color": _UP}},
         decreasing={"line": {"color": _DOWN}},
         row=1,
@@ -190,11 +216,34 @@ def price_chart(
                 col=1,
             )
     for trace in _marker_traces(
-        trades if trades is not None else pd.DataFrame(), lang, *_span(bars)
+        trades if trades is not None else pd.DataFrame(), lang, *_span(bars), symbol
     ):
         figure.add_trace(trace, row=1, col=1)
     figure.update_layout(xaxis_rangeslider_visible=False, hovermode="x")
+    if factor == 1 and (breaks := session_breaks(bars.index)):
+        figure.update_xaxes(rangebreaks=breaks)
     return _theme(figure, dark=dark, height=height), factor
+
+
+def session_breaks(index: pd.DatetimeIndex) -> list[dict[str, Any]]:
+    """Return plotly range breaks hiding the weekends and holidays of daily bars.
+
+    Only for daily bars of a market with sessions (no bar on any Saturday or Sunday);
+    intraday bars and 24/7 markets (crypto) get none.
+    """
+    if len(index) < 3:
+        return []
+    naive = _naive(pd.DatetimeIndex(index))
+    steps = np.asarray((naive[1:] - naive[:-1]) / pd.Timedelta(days=1), dtype=np.float64)
+    if float(np.median(steps)) < 0.99 or (naive.day_of_week >= 5).any():
+        return []
+    breaks: list[dict[str, Any]] = [{"bounds": ["sat", "mon"]}]
+    days = pd.bdate_range(naive[0].normalize(), naive[-1].normalize())
+    missing = days.difference(naive.normalize())
+    if 0 < len(missing) <= _MAX_HOLIDAY_BREAKS:
+        offset = naive[0] - naive[0].normalize()  # the bars' time of day
+        breaks.append({"values": [(d + offset).isoformat() for d in missing]})
+    return breaks
 
 
 def _span(bars: pd.DataFrame) -> tuple[Any, Any]:
@@ -222,7 +271,7 @@ def equity_chart(
         line.rename(t("chart.strategy", lang)),
         bench,
         title=t("chart.equity", lang),
-        benchmark_label=benchmark_label or "Benchmark",
+        benchmark_label=benchmark_name(benchmark_label, lang),
     )
     figure.data[-1].name = t("chart.strategy", lang)
     figure.update_layout(xaxis_title=None, yaxis_title=None)
@@ -261,8 +310,13 @@ def cumulative_figure(
 
 
 def monthly_chart(equity: pd.Series, *, lang: Lang = "en", dark: bool = False) -> dict[str, Any]:
-    """Return the monthly returns heatmap (years by months, plus the year's total)."""
+    """Return the monthly returns heatmap (years by months, plus the year's total).
+
+    Month names follow `lang`; the page hides the cell numbers on narrow screens
+    (``.vt-monthly``), where the colours and the hover remain.
+    """
     table = monthly_returns(equity)
+    table.columns = [t(f"month.{column.lower()}", lang) for column in table.columns]
     figure = rc.monthly_figure(table, title=t("chart.monthly", lang))
     height = max(240, 60 + 22 * len(table))
     data = _theme(figure, dark=dark, height=height)
@@ -289,12 +343,19 @@ def sparkline(equity: pd.Series, *, dark: bool = False, points: int = 300) -> di
     data = _theme(figure, dark=dark, height=90)
     data["layout"]["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
     data["layout"]["yaxis"]["range"] = [float(line.min()) * 0.98, float(line.max()) * 1.02]
+    data["config"] = {"displayModeBar": False, "staticPlot": True}
     return data
 
 
 def show_figure(data: dict[str, Any], *, classes: str = "w-full") -> Any:
-    """Add a ``ui.plotly`` element for `data` and return it (responsive, no logo)."""
+    """Add a ``ui.plotly`` element for `data` and return it (responsive, no logo).
+
+    The toolbar shows on hover only, unless the figure's config says otherwise (the
+    sparkline has none).
+    """
     from nicegui import ui
 
-    data.setdefault("config", {}).update({"displaylogo": False, "responsive": True})
+    config = data.setdefault("config", {})
+    config.update({"displaylogo": False, "responsive": True})
+    config.setdefault("displayModeBar", "hover")
     return ui.plotly(data).classes(classes)

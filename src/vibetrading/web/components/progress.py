@@ -29,17 +29,23 @@ class ProgressState:
 
 
 def progress_bar(state: ProgressState, *, interval_s: float = 0.1) -> Any:
-    """Add a linear progress bar with a status label that follows `state`; return the row."""
+    """Add a linear progress bar with a status label that follows `state`; return the box.
+
+    Its timer lives inside the box (deleting the box stops it) and stops by itself once
+    the work is done.
+    """
     from nicegui import ui
 
     with ui.column().classes("w-full gap-1 vt-progress") as box:
         bar = ui.linear_progress(value=0.0, show_value=False).props("rounded size=8px")
         label = ui.label("").classes("text-xs opacity-70")
 
-    def refresh() -> None:
-        fraction, status = state.snapshot()
-        bar.value = fraction
-        label.text = f"{fraction:.0%} · {status}" if status else ""
+        def refresh() -> None:
+            fraction, status = state.snapshot()
+            bar.value = fraction
+            label.text = f"{fraction:.0%} · {status}" if status else ""
+            if fraction >= 1.0:
+                timer.cancel()
 
-    ui.timer(interval_s, refresh)
+        timer = ui.timer(interval_s, refresh)
     return box

@@ -1,4 +1,4 @@
-"""The trade log as a sortable, paginated table."""
+"""The trade log as a sortable, paginated table, its side and exit reason in the UI language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from vibetrading.web.i18n import Lang, t
+from vibetrading.web.i18n import STRINGS, Lang, t
 
 __all__ = ["TRADE_TABLE_COLUMNS", "trade_rows", "trade_table"]
 
@@ -24,6 +24,7 @@ TRADE_TABLE_COLUMNS: tuple[str, ...] = (
     "exit_reason",
 )
 _NUMERIC = {"entry_price", "exit_price", "quantity", "pnl", "return", "bars_held"}
+_TRANSLATED = {"direction": "side", "exit_reason": "reason"}
 
 
 def _cell(name: str, value: Any) -> Any:
@@ -44,12 +45,26 @@ def _cell(name: str, value: Any) -> Any:
     return str(value)
 
 
-def trade_rows(trades: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the trades as table rows (return in percent, times as dates), with an id."""
+def _label(name: str, value: Any, lang: Lang) -> Any:
+    if name not in _TRANSLATED or value is None:
+        return value
+    return (
+        t(f"{_TRANSLATED[name]}.{value}", lang)
+        if f"{_TRANSLATED[name]}.{value}" in STRINGS
+        else value
+    )
+
+
+def trade_rows(trades: pd.DataFrame, *, lang: Lang = "en") -> list[dict[str, Any]]:
+    """Return the trades as table rows (return in percent, times as dates), with an id.
+
+    The side (long, short) and the exit reason are written in `lang`.
+    """
     columns = [c for c in TRADE_TABLE_COLUMNS if c in trades.columns]
     values = {c: trades[c].tolist() for c in columns}
     return [
-        {"id": row, **{c: _cell(c, values[c][row]) for c in columns}} for row in range(len(trades))
+        {"id": row, **{c: _label(c, _cell(c, values[c][row]), lang) for c in columns}}
+        for row in range(len(trades))
     ]
 
 
@@ -70,7 +85,7 @@ def trade_table(trades: pd.DataFrame, *, lang: Lang = "en", rows_per_page: int =
     ]
     table = ui.table(
         columns=columns,
-        rows=trade_rows(trades),
+        rows=trade_rows(trades, lang=lang),
         row_key="id",
         pagination={"rowsPerPage": rows_per_page, "sortBy": "entry_time"},
         title=f"{t('trades.title', lang)} ({len(trades)})",

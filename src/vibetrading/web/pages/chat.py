@@ -1,9 +1,11 @@
 """The chat: streamed replies, strategy cards, inline backtests, resumable conversations.
 
-Enter sends, Shift+Enter adds a line (an IME composition is never sent). Each proposed
-strategy shows as a card (rules, assumptions, safety report) with Backtest, Edit and
-Save; a backtest shows its progress, key numbers and a small equity chart in the
-conversation, with a link to the dashboard.
+Enter sends, Shift+Enter adds a line (an IME composition is never sent); the composer is
+disabled while a reply streams. Each proposed strategy shows as a card (rules,
+assumptions, safety report) with Backtest, Edit and Save. The copilot backtests its
+proposal itself: the chat shows that run (key numbers, equity line, a SYNTHETIC badge for
+synthetic data, a link to the dashboard); Backtest runs it again with the user's saved
+default costs. A resumed conversation shows its past cards and backtest results.
 """
 
 from __future__ import annotations
@@ -11,27 +13,46 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pandas as pd
+
 from vibetrading.domain.strategy import StrategySpec
 from vibetrading.errors import VibeTradingError
 from vibetrading.services.records import ListQuery
-from vibetrading.web.backtest_runner import default_request, run_backtest
-from vibetrading.web.components.charts import show_figure, sparkline
-from vibetrading.web.components.metric_cards import metric_cards
+from vibetrading.web.backtest_runner import default_request, find_run, run_backtest
 from vibetrading.web.components.progress import ProgressState, progress_bar
+from vibetrading.web.components.run_summary import run_summary_card
 from vibetrading.web.components.strategy_card import strategy_card
 from vibetrading.web.copilot_adapter import chat_events, proposal_from_spec
 from vibetrading.web.i18n import Lang, t
+from vibetrading.web.preferences import cost_defaults
 from vibetrading.web.records import save_proposal
 from vibetrading.web.state import ChatTurn, Proposal, RunRecord, UiState, WebServices
 from vibetrading.web.theme import is_dark, page_frame
 
-__all__ = ["build_chat_page"]
+__all__ = ["build_chat_page", "distinct_titles"]
 
+# Bound to "keydown.enter": Shift+Enter keeps its new line, an IME composition is not sent.
 _SEND_ON_ENTER = (
-    "(e) => { if (!e.shiftKey && !e.isComposing && e.keyCode !== 229) "
+    "(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) "
     "{ e.preventDefault(); emit(); } }"
 )
-_CHAT_METRICS = ("total_return", "cagr", "sharpe", "max_drawdown", "win_rate", "num_trades")
+_SCROLL_DOWN = "window.scrollTo({top: document.body.scrollHeight, behavior: 'smooth'})"
+_TITLE_CHARS = 48
+
+
+def distinct_titles(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return (id, title) pairs, newest first, with titles cut short and made distinct.
+
+    The oldest conversation of a title keeps it; newer ones get " (2)", " (3)", ...
+    """
+    seen: dict[str, int] = {}
+    named: list[tuple[str, str]] = []
+    for cid, title in reversed(items):
+        first = (title or "").strip().splitlines()[0] if (title or "").strip() else "…"
+        short = first if len(first) <= _TITLE_CHARS else first[: _TITLE_CHARS - 1] + "…"
+        seen[short] = seen.get(short, 0) + 1
+        named.append((cid, short if seen[short] == 1 else f"{short} ({seen[short]})"))
+    return list(reversed(named))
 
 
 class _Chat:
@@ -41,11 +62,22 @@ class _Chat:
         self.turns: list[ChatTurn] = []
         self.log: Any = None
         self.composer: Any = None
+        self.send_button: Any = None
         self.input_error: Any = None
+        self.sidebar: Any = None
         self.last_proposal: Proposal | None = None
         self.pending: ProgressState | None = None
         self.pending_box: Any = None
         self.segment: list[Any] | None = None
+        self.is_busy = False
+        self.highlight: str | None = None
+
+    # -- bubbles and cards ---------------------------------------------------------------
+
+    def scroll(self) -> None:
+        from nicegui import ui
+
+        ui.run_javascript(_SCROLL_DOWN)
 
     def user_bubble(self, text: str) -> None:
         from nicegui import ui
@@ -85,31 +117,57 @@ class _Chat:
         from nicegui import ui
 
         try:
-            message = save_proposal(self.services, proposal, owner=self.owner, lang=self.lang)
+            message, tone = save_proposal(self.services, proposal, owner=self.owner, lang=self.lang)
         except Exception as e:  # shown next to the card; nothing fails silently
             ui.notify(f"{t('common.error', self.lang)}: {e}", type="negative")
             return
-        ui.notify(message, type="positive" if "not" not in message.lower() else "warning")
+        ui.notify(message, type=tone)
+
+    # -- backtest results ----------------------------------------------------------------
 
     def run_summary(self, record: RunRecord) -> None:
-        from nicegui import ui
-
         if record.outcome is None:
             self.error_bubble(f"{t('bt.failed', self.lang)}: {record.error}")
             return
         outcome = record.outcome
-        with self.log, ui.card().classes("w-full").props("flat bordered").mark("run-summary"):
-            with ui.row().classes("items-center justify-between w-full"):
-                ui.label(t("bt.done", self.lang)).classes("font-semibold")
-                ui.button(
-                    t("card.open_dashboard", self.lang),
-                    icon="insights",
-                    on_click=lambda: ui.navigate.to(f"/backtest?run={record.id}"),
-                ).props("flat color=primary").mark("open-dashboard")
-            metric_cards(outcome.stats, lang=self.lang, names=_CHAT_METRICS)
-            show_figure(sparkline(outcome.result.equity, dark=is_dark()), classes="w-full h-24")
-            for warning in outcome.warnings:
-                ui.label(f"⚠ {warning}").classes("text-xs text-warning")
+        with self.log:
+            run_summary_card(
+                outcome.stats,
+                lang=self.lang,
+                equity=outcome.result.equity,
+                run_id=record.id,
+                is_synthetic=any(bool(b.attrs.get("synthetic")) for b in outcome.bars.values()),
+                warnings=outcome.warnings,
+                dark=is_dark(),
+            )
+
+    def stored_equity(self, run_id: str | None) -> pd.Series | None:
+        if not run_id:
+            return None
+        record = self.state.run_of(self.owner, run_id)
+        if record is not None and record.outcome is not None:
+            return record.outcome.result.equity
+        if self.services.run_store is None:
+            return None
+        try:
+            equity: pd.Series = self.services.run_store.get_result(self.owner, run_id).equity
+        except VibeTradingError:
+            return None
+        return equity
+
+    def result_summary(self, data: dict[str, Any]) -> None:
+        run_id = data.get("run_id")
+        stats = data.get("summary") or data  # an event's summary, or a stored run summary
+        with self.log:
+            run_summary_card(
+                stats,
+                lang=self.lang,
+                equity=self.stored_equity(run_id),
+                run_id=run_id if self.services.run_store is not None else None,
+                is_synthetic=bool(data.get("synthetic")),
+                warnings=list(data.get("warnings") or []),
+                dark=is_dark(),
+            )
 
     async def backtest(self, proposal: Proposal) -> None:
         from nicegui import ui
@@ -120,28 +178,49 @@ class _Chat:
             with box:
                 ui.label(t("bt.running", self.lang)).classes("text-sm")
                 progress_bar(progress)
+        self.scroll()
         record = await run_backtest(
             self.services,
             self.state,
-            default_request(proposal.spec),
+            default_request(proposal.spec, costs=cost_defaults(self.services, self.owner)),
+            owner=self.owner,
             progress=progress,
             proposal_id=proposal.id,
         )
         box.delete()
         self.turns.append(ChatTurn("run", "", proposal_id=proposal.id, run_id=record.id))
         self.run_summary(record)
+        self.scroll()
         if record.error:
             ui.notify(f"{t('bt.failed', self.lang)}: {record.error}", type="negative")
 
-    async def send(self) -> None:
-        from nicegui import run
+    # -- sending -------------------------------------------------------------------------
 
+    def set_busy(self, is_busy: bool) -> None:
+        self.is_busy = is_busy
+        for element in (self.composer, self.send_button):
+            if element is not None:
+                element.set_enabled(not is_busy)
+
+    async def send(self) -> None:
+        if self.is_busy:
+            return
         text = (self.composer.value or "").strip()
         if not text:
             self.input_error.text = t("chat.empty_input", self.lang)
             return
         self.input_error.text = ""
         self.composer.value = ""
+        self.set_busy(True)
+        try:
+            await self.stream(text)
+        finally:
+            self.set_busy(False)
+            self.after_reply()
+
+    async def stream(self, text: str) -> None:
+        from nicegui import run
+
         if not self.uses_repository:
             self.conversation_id, self.turns = self.state.conversation(
                 self.owner, self.conversation_id
@@ -149,6 +228,7 @@ class _Chat:
         self.turns.append(ChatTurn("user", text))
         self.user_bubble(text)
         self.segment = [self.bot_bubble(t("chat.thinking", self.lang)), ""]
+        self.scroll()
         events = iter(
             chat_events(
                 self.services,
@@ -167,7 +247,22 @@ class _Chat:
             self.error_bubble(f"{t('common.error', self.lang)}: {e}")
         if self.segment and not self.segment[1]:
             self.segment[0].delete()
+        if self.pending_box is not None:
+            self.pending_box.delete()
+            self.pending_box = None
         self.turns.append(ChatTurn("assistant", "".join(reply)))
+
+    def after_reply(self) -> None:
+        from nicegui import ui
+
+        if self.conversation_id:
+            self.highlight = self.conversation_id
+            ui.navigate.history.replace(f"/?c={self.conversation_id}")
+        if self.sidebar is not None:
+            self.sidebar.refresh()
+        self.scroll()
+        if self.composer is not None:
+            self.composer.run_method("focus")
 
     def token(self, text: str, reply: list[str]) -> None:
         # Tokens after a card or a backtest open a new bubble below it.
@@ -186,7 +281,7 @@ class _Chat:
             self.segment[0].delete()
         self.segment = None
         if kind == "spec" and "proposal" in data:
-            proposal = self.state.add_proposal(data["proposal"])
+            proposal = self.state.add_proposal(data["proposal"], owner=self.owner)
             self.last_proposal = proposal
             self.turns.append(ChatTurn("card", "", proposal_id=proposal.id))
             self.card(proposal)
@@ -197,9 +292,10 @@ class _Chat:
         elif kind == "done" and data.get("conversation_id"):
             self.conversation_id = str(data["conversation_id"])
         else:
-            await self.copilot_backtest(kind, data)
+            self.copilot_backtest(kind, data)
+        self.scroll()
 
-    async def copilot_backtest(self, kind: str, data: dict[str, Any]) -> None:
+    def copilot_backtest(self, kind: str, data: dict[str, Any]) -> None:
         from nicegui import ui
 
         if kind == "backtest_started":
@@ -212,30 +308,14 @@ class _Chat:
         elif kind == "backtest_progress" and self.pending is not None:
             self.pending.update(float(data.get("fraction", 0.0)), str(data.get("message", "")))
         elif kind == "backtest_result":
-            await self.mirror_result(data)
+            # The copilot's own run, stored in the run store: show it, never run it again.
+            if self.pending_box is not None:
+                self.pending_box.delete()
+                self.pending_box = None
+            self.turns.append(ChatTurn("result", "", run_id=data.get("run_id"), data=data))
+            self.result_summary(data)
 
-    async def mirror_result(self, data: dict[str, Any]) -> None:
-        # The copilot's run lives in its store; run the same request here too, so the chat
-        # shows the equity chart and the dashboard can open it.
-        proposal, progress = self.last_proposal, self.pending or ProgressState()
-        if self.pending_box is not None:
-            self.pending_box.delete()
-            self.pending_box = None
-        if proposal is None or data.get("synthetic"):
-            with self.log, ui_card():
-                metric_cards(data.get("summary", {}), lang=self.lang, names=_CHAT_METRICS)
-            return
-        request = default_request(
-            proposal.spec,
-            symbols=tuple(data.get("symbols") or ()),
-            start=data.get("start"),
-            end=data.get("end"),
-        )
-        record = await run_backtest(
-            self.services, self.state, request, progress=progress, proposal_id=proposal.id
-        )
-        self.turns.append(ChatTurn("run", "", proposal_id=proposal.id, run_id=record.id))
-        self.run_summary(record)
+    # -- conversations -------------------------------------------------------------------
 
     @property
     def uses_repository(self) -> bool:
@@ -243,9 +323,9 @@ class _Chat:
 
     def conversation_titles(self) -> list[tuple[str, str]]:
         if not self.uses_repository:
-            return self.state.conversations_of(self.owner)
+            return distinct_titles(self.state.conversations_of(self.owner))
         page = self.services.conversations.list(self.owner, ListQuery(limit=30, sort="updated_at"))
-        return [(c.id, c.title or "…") for c in page.items]
+        return distinct_titles([(c.id, c.title or "…") for c in page.items])
 
     def resume(self, conversation: str) -> None:
         if not self.uses_repository:
@@ -265,11 +345,19 @@ class _Chat:
             if message.role == "user":
                 self.user_bubble(message.content)
             elif message.role == "assistant":
-                if message.content:
-                    self.bot_bubble(message.content)
-                if message.spec:
-                    spec = StrategySpec.model_validate(message.spec)
-                    self.card(self.state.add_proposal(proposal_from_spec(spec, lang=self.lang)))
+                self.resume_reply(message)
+
+    def resume_reply(self, message: Any) -> None:
+        if message.content:
+            self.bot_bubble(message.content)
+        if message.spec:
+            spec = StrategySpec.model_validate(message.spec)
+            proposal = proposal_from_spec(spec, lang=self.lang)
+            proposal.strategy_id = (message.meta or {}).get("spec", {}).get("strategy_id")
+            self.card(self.state.add_proposal(proposal, owner=self.owner))
+        backtest = (message.meta or {}).get("backtest")
+        if backtest:
+            self.result_summary(dict(backtest))
 
     def replay(self, turns: list[ChatTurn]) -> None:
         for turn in turns:
@@ -280,31 +368,86 @@ class _Chat:
             elif turn.role == "error":
                 self.error_bubble(turn.text)
             elif turn.role == "card" and (
-                proposal := self.state.proposals.get(turn.proposal_id or "")
+                proposal := self.state.proposal_of(self.owner, turn.proposal_id)
             ):
                 self.card(proposal)
-            elif turn.role == "run" and (record := self.state.runs.get(turn.run_id or "")):
+            elif turn.role == "result" and turn.data is not None:
+                self.result_summary(turn.data)
+            elif turn.role == "run" and (
+                record := find_run(self.services, self.state, self.owner, turn.run_id)
+            ):
                 self.run_summary(record)
 
 
-def ui_card() -> Any:
+def _conversation_list(chat: _Chat, lang: Lang) -> None:
     from nicegui import ui
 
-    return ui.card().classes("w-full").props("flat bordered")
+    ui.label(t("chat.conversations", lang)).classes("text-xs uppercase opacity-60 mt-2")
+    titles = chat.conversation_titles()
+    if not titles:
+        ui.label(t("common.empty", lang)).classes("text-xs opacity-60")
+    for cid, title in titles:
+        link = ui.link(title, f"/?c={cid}").classes("text-sm truncate w-full")
+        link.mark("conversation-link")
+        if cid == chat.highlight:
+            link.classes("font-semibold")
+
+
+def _new_chat_button(lang: Lang, *, classes: str = "") -> Any:
+    from nicegui import ui
+
+    return (
+        ui.button(t("chat.new", lang), icon="add", on_click=lambda: ui.navigate.to("/"))
+        .props("unelevated color=primary no-caps")
+        .classes(classes)
+        .mark("new-chat")
+    )
 
 
 def _sidebar(chat: _Chat, lang: Lang) -> None:
     from nicegui import ui
 
-    with ui.column().classes("gt-sm w-56 shrink-0 gap-1"):
-        ui.button(t("chat.new", lang), icon="add", on_click=lambda: ui.navigate.to("/")).props(
-            "unelevated color=primary"
-        ).classes("w-full").mark("new-chat")
-        ui.label(t("chat.conversations", lang)).classes("text-xs uppercase opacity-60 mt-2")
-        for cid, title in chat.conversation_titles():
-            ui.link(title or "…", f"/?c={cid}").classes("text-sm truncate w-full").mark(
-                "conversation-link"
+    @ui.refreshable
+    def conversations() -> None:
+        # wide screens: a column beside the chat; phones: a bar with a menu above it
+        with ui.column().classes("gt-sm w-56 shrink-0 gap-1"):
+            _new_chat_button(lang, classes="w-full")
+            _conversation_list(chat, lang)
+        with ui.row().classes("lt-md w-full items-center gap-2").mark("phone-chat-bar"):
+            _new_chat_button(lang)
+            with (
+                ui.button(t("chat.conversations", lang), icon="history")
+                .props("outline no-caps")
+                .mark("phone-conversations"),
+                ui.menu(),
+                ui.column().classes("p-3 gap-1 w-72"),
+            ):
+                _conversation_list(chat, lang)
+
+    conversations()
+    chat.sidebar = conversations
+
+
+def _composer(chat: _Chat, lang: Lang) -> None:
+    from nicegui import ui
+
+    with ui.column().classes("vt-composer gap-1"):
+        with ui.row().classes("w-full no-wrap items-end gap-2"):
+            chat.composer = (
+                ui.textarea(placeholder=t("chat.placeholder", lang))
+                .props(f'outlined autogrow rows=1 autofocus aria-label="{t("chat.input", lang)}"')
+                .classes("grow")
+                .mark("chat-input")
             )
+            chat.send_button = (
+                ui.button(icon="send", on_click=chat.send)
+                .props(f'round unelevated color=primary aria-label="{t("chat.send", lang)}"')
+                .tooltip(t("chat.send", lang))
+                .mark("chat-send")
+            )
+        chat.input_error = ui.label("").classes("vt-error text-xs").mark("input-error")
+        ui.label(t("chat.hint", lang)).classes("text-xs opacity-60")
+    chat.composer.on("keydown.enter", chat.send, js_handler=_SEND_ON_ENTER)
 
 
 def build_chat_page(
@@ -315,7 +458,8 @@ def build_chat_page(
 
     with page_frame("chat", show_login=services.is_multi_user) as lang:
         chat = _Chat(services, state, lang, owner)
-        with ui.row().classes("w-full no-wrap gap-4 items-start"):
+        with ui.element("div").classes("w-full flex flex-col md:flex-row md:no-wrap gap-4"):
+            chat.highlight = conversation
             _sidebar(chat, lang)
             with ui.column().classes("grow gap-3 min-w-0"):
                 chat.log = ui.column().classes("vt-chat-log gap-3").mark("chat-log")
@@ -323,17 +467,6 @@ def build_chat_page(
                     ui.label(t("chat.welcome", lang)).classes("vt-bubble-bot opacity-80")
                 if conversation:
                     chat.resume(conversation)
-                with ui.column().classes("vt-composer gap-1"):
-                    with ui.row().classes("w-full no-wrap items-end gap-2"):
-                        chat.composer = (
-                            ui.textarea(placeholder=t("chat.placeholder", lang))
-                            .props("outlined autogrow rows=1 autofocus")
-                            .classes("grow")
-                            .mark("chat-input")
-                        )
-                        ui.button(icon="send", on_click=chat.send).props(
-                            "round unelevated color=primary"
-                        ).mark("chat-send")
-                    chat.input_error = ui.label("").classes("vt-error text-xs").mark("input-error")
-                    ui.label(t("chat.hint", lang)).classes("text-xs opacity-60")
-                chat.composer.on("keydown", chat.send, js_handler=_SEND_ON_ENTER)
+                _composer(chat, lang)
+        if conversation:
+            chat.scroll()

@@ -1,4 +1,10 @@
-"""The market page: symbol search across markets and a price chart with indicators."""
+"""The market page: symbol search across markets and a price chart with indicators.
+
+Indicators are computed on the whole series and then cut to the chosen window, so a
+200-day average is already defined on the first bar shown. The search lists each
+series with its code, market and description. The "Market insight" card shows the
+user's research notes on the symbol, when this build keeps research notes.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,19 @@ import pandas as pd
 
 from vibetrading.domain.indicators import get_indicator
 from vibetrading.errors import VibeTradingError
-from vibetrading.web.components.charts import WINDOWS, price_chart, show_figure, window_bars
+from vibetrading.services.records import ListQuery
+from vibetrading.web.components.charts import price_chart, show_figure, window_bars, window_labels
 from vibetrading.web.i18n import Lang, t
 from vibetrading.web.state import WebServices
 from vibetrading.web.theme import is_dark, page_frame
 
-__all__ = ["INDICATOR_CHOICES", "build_market_page", "compute_indicators", "search_symbols"]
+__all__ = [
+    "INDICATOR_CHOICES",
+    "build_market_page",
+    "compute_indicators",
+    "option_label",
+    "search_symbols",
+]
 
 INDICATOR_CHOICES: dict[str, tuple[str, dict[str, Any], str | None]] = {
     "SMA(20)": ("sma", {"period": 20}, None),
@@ -43,12 +56,21 @@ def compute_indicators(bars: pd.DataFrame, names: list[str]) -> dict[str, pd.Ser
     return found
 
 
+def _market(services: WebServices, symbol: str) -> str:
+    try:
+        return str(services.market_data.resolve_symbol(symbol).market.value)
+    except VibeTradingError:
+        return ""
+
+
 def search_symbols(services: WebServices, text: str) -> list[dict[str, Any]]:
     """Return the available series matching `text` (all when empty), as option rows."""
     needle = text.strip().upper()
     rows = [
         {
             "symbol": s.symbol,
+            "market": _market(services, s.symbol),
+            "description": s.description,
             "timeframe": s.timeframe,
             "bars": s.bars,
             "source": s.source,
@@ -58,6 +80,14 @@ def search_symbols(services: WebServices, text: str) -> list[dict[str, Any]]:
         if not needle or needle in s.symbol.upper() or needle in s.description.upper()
     ]
     return rows
+
+
+def option_label(row: dict[str, Any], lang: Lang = "en") -> str:
+    """Return a search option's label: code, market and description."""
+    parts = [str(row["symbol"]), str(row.get("market") or ""), str(row.get("description") or "")]
+    if row.get("synthetic"):
+        parts.append(t("market.synthetic", lang))
+    return " · ".join(part for part in parts if part)
 
 
 class _Market:
@@ -83,10 +113,11 @@ class _Market:
             self.error.text = str(e)
             return
         shown = window_bars(bars, self.window.value or "All")
+        indicators = compute_indicators(bars, list(self.indicators.value or []))
         data, factor = price_chart(
             shown,
             None,
-            compute_indicators(shown, list(self.indicators.value or [])),
+            {name: series.loc[shown.index[0] :] for name, series in indicators.items()},
             lang=self.lang,
             dark=is_dark(),
         )
@@ -100,26 +131,43 @@ class _Market:
             show_figure(data).mark("market-chart")
 
 
+def _insight(services: WebServices, symbol: str | None, lang: Lang) -> None:
+    from nicegui import app, ui
+
+    owner = app.storage.client.get("owner")
+    if services.research is None or not owner or not symbol:
+        return  # this build keeps no research notes (or nobody is logged in): no card
+    page = services.research.list(owner, ListQuery(limit=3, filters={"symbol": symbol}))
+    with ui.card().classes("w-full").props("flat bordered").mark("market-insight"):
+        ui.label(t("market.insight", lang)).classes("font-semibold")
+        if not page.items:
+            ui.label(t("market.no_insight", lang, symbol=symbol)).classes("text-sm opacity-70")
+        for note in page.items:
+            ui.label(note.title).classes("text-sm font-semibold")
+            ui.label(note.content).classes("text-sm whitespace-pre-wrap")
+
+
 def build_market_page(services: WebServices, *, symbol: str | None = None) -> None:
     """Render the market page, showing `symbol` when given."""
     from nicegui import ui
 
     with page_frame("market", show_login=services.is_multi_user) as lang:
         page = _Market(services, lang)
-        options = [row["symbol"] for row in search_symbols(services, "")]
+        options = {row["symbol"]: option_label(row, lang) for row in search_symbols(services, "")}
         if symbol and symbol not in options:
-            options.append(symbol)
+            options[symbol] = symbol
+        chosen = symbol or next(iter(options), None)
         with ui.row().classes("w-full items-end gap-3"):
             page.symbol = (
                 ui.select(
                     options,
-                    value=symbol or (options[0] if options else None),
+                    value=chosen,
                     label=t("market.search", lang),
                     with_input=True,
                     new_value_mode="add-unique",
                     on_change=lambda _e: page.draw(),
                 )
-                .classes("w-64")
+                .classes("vt-field w-96")
                 .mark("market-symbol")
             )
             page.indicators = (
@@ -130,18 +178,15 @@ def build_market_page(services: WebServices, *, symbol: str | None = None) -> No
                     label=t("market.indicators", lang),
                     on_change=lambda _e: page.draw(),
                 )
-                .classes("w-72")
+                .classes("vt-field w-72")
                 .props("use-chips")
             )
-            page.window = ui.toggle(
-                list(WINDOWS), value="5Y", on_change=lambda _e: page.draw()
-            ).props("dense no-caps")
+            page.window = (
+                ui.toggle(window_labels(lang), value="5Y", on_change=lambda _e: page.draw())
+                .props("dense no-caps")
+                .mark("market-window")
+            )
         page.error = ui.label("").classes("vt-error text-sm").mark("market-error")
         page.chart_box = ui.column().classes("w-full")
         page.draw()
-        with ui.card().classes("w-full").props("flat bordered"):
-            ui.label(t("market.insight", lang)).classes("font-semibold")
-            if services.research is None:
-                ui.label(t("common.not_available", lang, what=t("market.insight", lang))).classes(
-                    "text-sm opacity-70"
-                )
+        _insight(services, chosen, lang)

@@ -1,4 +1,5 @@
-"""Saved strategies: the list, each one's versions, a readable diff, restore and delete."""
+"""Saved strategies: the list, each one's versions, a readable diff, restore and delete
+(after a confirmation)."""
 
 from __future__ import annotations
 
@@ -66,9 +67,27 @@ class _Detail:
         ui.notify(t("strategies.restored", self.lang), type="positive")
         ui.navigate.to(f"/strategies?id={self.strategy.id}")
 
-    def delete(self) -> None:
+    def confirm_delete(self) -> None:
         from nicegui import ui
 
+        with ui.dialog() as dialog, ui.card().mark("confirm-delete"):
+            ui.label(t("strategies.confirm_delete", self.lang, name=self.strategy.name))
+            with ui.row().classes("justify-end w-full gap-2"):
+                ui.button(t("common.cancel", self.lang), on_click=dialog.close).props("flat").mark(
+                    "cancel-delete"
+                )
+                ui.button(
+                    t("strategies.delete", self.lang),
+                    icon="delete",
+                    on_click=lambda: self.delete(dialog),
+                ).props("unelevated color=negative").mark("confirm-delete-button")
+        dialog.open()
+
+    def delete(self, dialog: Any = None) -> None:
+        from nicegui import ui
+
+        if dialog is not None:
+            dialog.close()
         try:
             self.repository.soft_delete(self.owner, self.strategy.id)
         except VibeTradingError as e:
@@ -87,7 +106,7 @@ class _Detail:
             StrategySpec.model_validate(version.spec), text=version.source_text, lang=self.lang
         )
         proposal.strategy_id = self.strategy.id
-        self.state.add_proposal(proposal)
+        self.state.add_proposal(proposal, owner=self.owner)
         ui.navigate.to(f"/editor?proposal={proposal.id}")
 
     def build(self) -> None:
@@ -96,9 +115,9 @@ class _Detail:
         versions = self.versions()
         with ui.row().classes("items-center justify-between w-full"):
             ui.label(self.strategy.name).classes("text-xl font-semibold")
-            ui.button(t("strategies.delete", self.lang), icon="delete", on_click=self.delete).props(
-                "outline color=negative"
-            ).mark("delete-strategy")
+            ui.button(
+                t("strategies.delete", self.lang), icon="delete", on_click=self.confirm_delete
+            ).props("outline color=negative").mark("delete-strategy")
         ui.label(self.strategy.description).classes("text-sm opacity-80")
         ui.label(t("strategies.versions", self.lang)).classes("font-semibold mt-2")
         ordered = sorted(versions, key=lambda v: v.version)
