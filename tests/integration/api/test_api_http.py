@@ -114,9 +114,9 @@ def test_body_over_limit_is_413(sqlite_settings: Settings, make_services: Any) -
     assert streamed.status_code == 413
 
 
-def _register_on(client: TestClient) -> dict[str, str]:
+def _register_on(client: TestClient, email: str = "big@example.com") -> dict[str, str]:
     tokens = client.post(
-        "/api/v1/auth/register", json={"email": "big@example.com", "password": "long enough!"}
+        "/api/v1/auth/register", json={"email": email, "password": "long enough!"}
     ).json()
     client.cookies.clear()
     return {"Authorization": f"Bearer {tokens['access_token']}", "content-type": "application/json"}
@@ -163,6 +163,26 @@ def test_rate_limit_per_ip_answers_429_with_retry_after(
     assert codes[:3] == [401, 401, 401]
     assert codes[3] == 429
     assert int(last.headers["retry-after"]) >= 1
+
+
+def test_rate_limit_per_user_answers_429_to_that_user_only(
+    sqlite_settings: Settings, make_services: Any
+) -> None:
+    from vibetrading.adapters.store.rate_limit import MemoryRateLimiter
+
+    for client in _client_for(sqlite_settings, make_services, rate_limit_per_minute=1000):
+        # users get 3 requests a minute on a clock that stands still; IPs stay at 1000
+        client.app.state.rate_limiter = MemoryRateLimiter(limit=3, clock=lambda: 60.0)
+        heavy, light = _register_on(client), _register_on(client, "light@example.com")
+        codes = [client.get("/api/v1/users/me", headers=heavy).status_code for _ in range(4)]
+        limited = client.get("/api/v1/users/me", headers=heavy)
+        other = client.get("/api/v1/users/me", headers=light)
+
+    assert codes == [200, 200, 200, 429]
+    assert "this account" in limited.json()["detail"]
+    assert limited.json()["type"].endswith("/rate-limited")
+    assert int(limited.headers["retry-after"]) >= 1
+    assert other.status_code == 200
 
 
 def test_cors_allows_only_configured_origins(sqlite_settings: Settings, make_services: Any) -> None:

@@ -260,3 +260,42 @@ def test_backtest_whose_worker_dies_mid_run_is_listed_failed(
     assert listed[0]["error"]["type"].endswith("/job-crashed")
     assert running["items"] == []
     assert [r["id"] for r in failed["items"]] == [accepted["id"]]
+
+
+MEMORY_BOMB = (
+    "import numpy as np\n"
+    "def signals(data, params):\n"
+    "    blocks = [np.ones(50_000_000) for i in range(40)]\n"
+    "    return blocks, blocks\n"
+)
+
+
+@pytest.mark.slow
+def test_code_strategy_breaching_the_sandbox_fails_alone(
+    client: TestClient, register: Register, bearer: Bearer
+) -> None:
+    attacker, bystander = bearer(register()), bearer(register())
+
+    bomb = client.post(
+        "/api/v1/backtest/run",
+        json={"code": MEMORY_BOMB, "symbol": "SPX", "start": "2015-01-01"},
+        headers=attacker,
+    ).json()
+    fine = client.post(
+        "/api/v1/backtest/run",
+        json={"strategy": "buy when RSI below 30, sell above 70", "symbol": "SPX"},
+        headers=bystander,
+    ).json()
+    health = client.get("/api/v1/health")
+    refused = _wait(client, f"/api/v1/backtest/{bomb['id']}", attacker, "status")
+    done = _wait(client, f"/api/v1/backtest/{fine['id']}", bystander, "status")
+    job = client.get(f"/api/v1/jobs/{refused['job_id']}", headers=attacker).json()
+
+    assert health.status_code == 200
+    assert client.get("/api/v1/health").status_code == 200
+    assert done["status"] == "succeeded"
+    assert refused["status"] == "failed"
+    assert refused["error"]["type"] == "https://vibetrading.dev/problems/strategy-error"
+    assert "memory" in refused["error"]["detail"]
+    assert refused["error"]["report"]["is_safe"] is False
+    assert job["error"]["report"] == refused["error"]["report"]

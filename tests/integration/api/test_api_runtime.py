@@ -62,6 +62,43 @@ def test_jobs_run_on_a_local_dask_cluster(
     assert done[1].result == {"echo": {"via": "dask"}}
 
 
+@pytest.mark.slow
+def test_jobs_pickle_across_processes_of_a_local_dask_cluster(
+    isolated_home: Path, make_services: Callable[..., ApiServices]
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GiB",
+        dashboard_address=None,
+    ) as cluster:
+        settings = Settings(
+            home=isolated_home,
+            database_url=f"sqlite:///{(isolated_home / 'dask.db').as_posix()}",
+            dask_address=cluster.scheduler_address,
+        )
+        services = make_services(settings, executor_factory=executor_factory_for(settings))
+        user = services.auth.local_user()
+        run = services.runs.submit(
+            user.id,
+            {"strategy": "buy when RSI below 30, sell above 70", "symbol": "SPX", "end": "2012"},
+        )
+        failing = services.jobs.submit(user.id, "fail", {"n": 5})
+        for _ in range(1200):
+            done = [services.store.jobs.get(user.id, j) for j in (run.job_id or "", failing.id)]
+            if all(j.state.is_final for j in done):
+                break
+            time.sleep(0.05)
+        stored = services.store.backtests.get_run(user.id, run.id)
+        services.close()
+
+    assert [j.state for j in done] == [JobState.SUCCEEDED, JobState.FAILED]
+    assert stored.status is JobState.SUCCEEDED
+    assert done[1].error["detail"] == "ValueError: boom 5"
+
+
 def test_redis_rate_limiter_counts_per_key_and_window() -> None:
     limiter = RedisRateLimiter(
         "redis://127.0.0.1:6379/0", limit=2, clock=lambda: 1_000_000.0 + time.time() % 1
