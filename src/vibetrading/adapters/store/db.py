@@ -2,7 +2,10 @@
 
 SQLite (the embedded default, a file under the data directory) runs in WAL mode with
 foreign keys on, a busy timeout and ``BEGIN IMMEDIATE`` transactions so that concurrent
-writers wait instead of failing. PostgreSQL is reached through psycopg 3.
+writers wait instead of failing. Sessions opened with ``read_only=True`` begin a plain
+(deferred) transaction with ``PRAGMA query_only`` on instead: they read a snapshot
+beside the writers without taking the write lock, and any write in them is an error.
+PostgreSQL is reached through psycopg 3.
 
     >>> store = SqlStore("sqlite:////tmp/vt.db")       # doctest: +SKIP
     >>> upgrade(store.url)                             # doctest: +SKIP
@@ -65,6 +68,7 @@ __all__ = [
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_KEY = 0x56_54_44_42  # "VTDB": one lock id for every VibeTrading migration
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_READ_ONLY = "vibetrading_read_only"
 
 
 def normalize_database_url(url: str) -> str:
@@ -125,8 +129,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: waiting writers honour the busy timeout
-    # instead of failing with SQLITE_BUSY when a read transaction tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # instead of failing with SQLITE_BUSY when a read transaction tries to write. A
+    # read-only session needs no lock; query_only turns a write in it into an error.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("PRAGMA query_only=ON")
+        connection.exec_driver_sql("BEGIN")
+    else:  # off first: with query_only on, even BEGIN IMMEDIATE is refused
+        connection.exec_driver_sql("PRAGMA query_only=OFF")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -136,6 +146,9 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
         self._current: ContextVar[Session | None] = ContextVar(f"vt_session_{id(self)}")
 
     @property
@@ -144,13 +157,17 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """Yield the open transaction's session, or a new one committed on exit."""
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """Yield the open transaction's session, or a new one committed on exit.
+
+        A `read_only` session (reads only: a write raises) takes no write lock on SQLite.
+        """
         current = self._current.get(None)
         if current is not None:
             yield current
             return
-        with self._sessions() as session, session.begin():
+        sessions = self._read_sessions if read_only else self._sessions
+        with sessions() as session, session.begin():
             yield session
 
     @contextlib.contextmanager

@@ -139,17 +139,17 @@ class SqlJobRepository:
     def get(self, user_id: str, job_id: str) -> Job:
         """Return the user's job or raise NotFound."""
         statement = select(JobRow).where(JobRow.id == job_id, JobRow.user_id == user_id)
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             return _job(require(session.scalar(statement), "Job", job_id))
 
     def get_for_worker(self, job_id: str) -> Job:
         """Return a job whatever its user (workers and executors only)."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             return _job(require(session.get(JobRow, job_id), "Job", job_id))
 
     def list(self, user_id: str, query: ListQuery) -> Page[Job]:
         """Return a page of the user's jobs."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             rows, total = paginate(
                 session,
                 select(JobRow).where(JobRow.user_id == user_id),
@@ -166,7 +166,7 @@ class SqlJobRepository:
         statement = select(JobRow).where(JobRow.state == JobState.QUEUED.value)
         if kinds is not None:
             statement = statement.where(JobRow.kind.in_(list(kinds)))
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             rows = session.scalars(statement.order_by(JobRow.created_at, JobRow.id))
             return [_job(r) for r in rows]
 
@@ -288,7 +288,7 @@ class SqlJobRepository:
 
     def is_cancel_requested(self, job_id: str) -> bool:
         """Return True if cancellation was requested for this job."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             flag = session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id))
             if flag is None:
                 raise NotFound(f"Job {job_id!r} not found.")
@@ -435,12 +435,12 @@ class SqlBacktestRepository:
 
     def get_run(self, user_id: str, run_id: str) -> BacktestRun:
         """Return the run or raise NotFound."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             return _run(owned_run(session, user_id, run_id))
 
     def list_runs(self, user_id: str, query: ListQuery) -> Page[BacktestRun]:
         """Return a page of the user's runs."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             rows, total = paginate(
                 session,
                 select(BacktestRunRow).where(BacktestRunRow.user_id == user_id),
@@ -491,7 +491,7 @@ class SqlBacktestRepository:
 
     def get_result(self, user_id: str, run_id: str) -> BacktestResultData:
         """Return the stored result or raise NotFound."""
-        with self._db.session() as session:
+        with self._db.session(read_only=True) as session:
             run = owned_run(session, user_id, run_id)
             row = require(session.get(BacktestResultRow, run.id), "Backtest result", run_id)
             pieces = unpack_frames(row.data)
