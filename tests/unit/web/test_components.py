@@ -501,3 +501,27 @@ def test_option_label_shows_code_market_description():
     row = {"symbol": "SPX", "market": "US", "description": "S&P 500", "synthetic": False}
 
     assert option_label(row) == "SPX · US · S&P 500"
+
+
+def test_copilot_for_talks_to_the_users_own_provider_with_their_key():
+    from vibetrading.testing.settings_fakes import memory_user_settings
+    from vibetrading.web.preferences import copilot_for
+
+    key = "sk-user-0123456789abcdef"
+    settings = memory_user_settings()
+    settings.save_llm("alice", provider="deepseek", api_key=key, model="deepseek-chat")
+    base = SimpleNamespace(llm="server-llm", secrets=("server-key",))
+    built: list[dict] = []
+    services = SimpleNamespace(
+        copilot=base, user_settings=settings, llm_factory=lambda **kw: built.append(kw) or "mine"
+    )
+
+    mine = copilot_for(services, "alice")
+
+    assert mine.llm == "mine"
+    assert key in mine.secrets  # redacted from the copilot's output
+    assert base.llm == "server-llm"
+    assert built == [
+        {"provider": "deepseek", "api_key": key, "base_url": None, "model": "deepseek-chat"}
+    ]
+    assert copilot_for(services, "bob") is base
