@@ -27,7 +27,7 @@ from vibetrading.api.middleware import (
     configure_logging,
 )
 from vibetrading.api.problems import Problem, install_problem_handlers
-from vibetrading.api.routes import auth, backtests, chat, jobs, market, strategies
+from vibetrading.api.routes import auth, backtests, chat, jobs, market, paper, strategies
 from vibetrading.services.container import ApiServices
 from vibetrading.settings import Settings, get_settings
 
@@ -70,17 +70,21 @@ def create_app(
     settings = settings or get_settings()
     owns_services = services is None if close_services is None else close_services
     container = services if services is not None else _build(settings)
+    if container.paper is None:
+        container.paper = _build_paper(settings, container)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         configure_logging()
         if recover_jobs:
             recovered = container.jobs.recover()
             if recovered:
                 logger.info("recovered %d job(s) left by a previous process", len(recovered))
+        paper.start_scheduler(application)
         try:
             yield
         finally:
+            paper.stop_scheduler(application)
             if owns_services:
                 container.close()
 
@@ -98,7 +102,7 @@ def create_app(
     app.state.services = container
     app.state.rate_limiter = _rate_limiter(settings)
     install_problem_handlers(app)
-    for module in (auth, strategies, chat, backtests, jobs, market):
+    for module in (auth, strategies, chat, backtests, jobs, market, paper):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", response_model=HealthOut, tags=["meta"])
@@ -125,6 +129,14 @@ def _build(settings: Settings) -> ApiServices:
     from vibetrading.api.container import build_services
 
     return build_services(settings)
+
+
+def _build_paper(settings: Settings, container: ApiServices) -> Any:
+    if getattr(container.store, "database", None) is None:  # paper runners live in SQL
+        return None
+    from vibetrading.bootstrap_paper import build_paper_service
+
+    return build_paper_service(settings, container.store)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from vibetrading.services.backtests import BacktestService
 from vibetrading.services.jobs import JobService
 from vibetrading.services.library import StrategyLibrary
 from vibetrading.services.market_data import MarketDataService
+from vibetrading.services.paper import PaperTradingService
 from vibetrading.services.ports import Store
 
 __all__ = ["ApiServices"]
@@ -31,6 +32,7 @@ class ApiServices:
     * ``jobs``: queued work on the executor; ``runs``: backtests as jobs.
     * ``auth``: accounts and tokens; ``auth.local_user()`` is the user of local mode.
     * ``copilot``: the chat service (``chat(user_id, text, ...)``), or None.
+    * ``paper``: paper trading over the store (``paper.for_user(user_id)``), or None.
     * ``multi_user``: whether requests must log in.
     """
 
@@ -43,6 +45,7 @@ class ApiServices:
     auth: AuthService
     copilot: Any | None = None
     multi_user: bool = False
+    paper: PaperTradingService | None = None
 
     def user_id_for_local_mode(self) -> str:
         """Return the id of the single local user (created on first use)."""

@@ -417,16 +417,22 @@ class PaperTradingService:
             and self.schedule_runner(scheduler, record.runner_id)
         ]
 
-    def schedule_runner(self, scheduler: Any, runner_id: str) -> bool:
+    def schedule_runner(
+        self, scheduler: Any, runner_id: str, *, should_stop: Callable[[], bool] | None = None
+    ) -> bool:
         """Put one runner on `scheduler`: a live runner polls at each bar close (plus
-        ``POLL_GRACE_S``), a replay runs at once at its speed. Return True."""
+        ``POLL_GRACE_S``), a replay runs at once at its speed (until `should_stop` says
+        so, e.g. when the server closes). Return True."""
         record = self._record(runner_id)
         job_id = f"paper-{runner_id}"
         if record.config.get("feed") != "live":
+            kwargs: dict[str, Any] = {"speed": record.config.get("speed")}
+            if should_stop is not None:
+                kwargs["should_stop"] = should_stop
             scheduler.add_job(
                 self.run,
                 args=[runner_id],
-                kwargs={"speed": record.config.get("speed")},
+                kwargs=kwargs,
                 id=job_id,
                 replace_existing=True,
                 max_instances=1,

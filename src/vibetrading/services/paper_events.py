@@ -10,30 +10,54 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from vibetrading.services.runner import PaperEvent
 
-__all__ = ["PaperEventHub"]
+__all__ = ["PaperEventHub", "PaperSubscription"]
 
 
-@dataclass(eq=False)
-class _Subscriber:
-    loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[PaperEvent]
-    user_id: str | None
-    runner_id: str | None
+class PaperSubscription:
+    """The events of one subscriber, registered from its creation until ``close``.
+
+    Iterate it with ``async for``; close it when done (``async with`` does both ends).
+    """
+
+    def __init__(
+        self, hub: PaperEventHub, user_id: str | None, runner_id: str | None, max_queued: int
+    ) -> None:
+        self.hub = hub
+        self.user_id = user_id
+        self.runner_id = runner_id
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[PaperEvent] = asyncio.Queue(maxsize=max_queued)
 
     def wants(self, event: PaperEvent) -> bool:
+        """Return True when `event` belongs to this subscription's user (and runner)."""
         if self.user_id is not None and event.user_id != self.user_id:
             return False
         return self.runner_id is None or event.runner_id == self.runner_id
 
-    def put(self, event: PaperEvent) -> None:  # runs on the subscriber's loop
+    def put(self, event: PaperEvent) -> None:
+        """Queue `event` (on the subscriber's loop), dropping the oldest when full."""
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(event)
+
+    def __aiter__(self) -> PaperSubscription:
+        return self
+
+    async def __anext__(self) -> PaperEvent:
+        return await self.queue.get()
+
+    async def __aenter__(self) -> PaperSubscription:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        self.hub.unsubscribe(self)
 
 
 class PaperEventHub:
@@ -48,40 +72,34 @@ class PaperEventHub:
     def __init__(self, *, max_queued: int = 1000) -> None:
         self.max_queued = max_queued
         self._lock = threading.Lock()
-        self._subscribers: list[_Subscriber] = []
+        self._subscriptions: list[PaperSubscription] = []
 
     @property
     def subscribers(self) -> int:
         """Return how many subscriptions are open."""
         with self._lock:
-            return len(self._subscribers)
+            return len(self._subscriptions)
 
     def publish(self, event: PaperEvent) -> None:
-        """Hand `event` to every subscriber of its user (and runner); never blocks."""
+        """Hand `event` to every subscription of its user (and runner); never blocks."""
         with self._lock:
-            targets = [s for s in self._subscribers if s.wants(event)]
-        for subscriber in targets:
+            targets = [s for s in self._subscriptions if s.wants(event)]
+        for subscription in targets:
             try:
-                subscriber.loop.call_soon_threadsafe(subscriber.put, event)
-            except RuntimeError:  # its loop closed meanwhile; it unsubscribes on its way out
+                subscription.loop.call_soon_threadsafe(subscription.put, event)
+            except RuntimeError:  # its loop closed meanwhile; it is closed on its way out
                 continue
 
-    async def subscribe(
-        self, user_id: str | None, runner_id: str | None = None
-    ) -> AsyncIterator[PaperEvent]:
-        """Yield the events of `user_id` (every user's when None), of one runner if given,
-        from the moment of the call until the consumer stops iterating."""
-        subscriber = _Subscriber(
-            loop=asyncio.get_running_loop(),
-            queue=asyncio.Queue(maxsize=self.max_queued),
-            user_id=user_id,
-            runner_id=runner_id,
-        )
+    def subscribe(self, user_id: str | None, runner_id: str | None = None) -> PaperSubscription:
+        """Return a subscription to the events of `user_id` (every user's when None), of
+        one runner if given, receiving from now on; call it inside the consumer's loop."""
+        subscription = PaperSubscription(self, user_id, runner_id, self.max_queued)
         with self._lock:
-            self._subscribers.append(subscriber)
-        try:
-            while True:
-                yield await subscriber.queue.get()
-        finally:
-            with self._lock:
-                self._subscribers.remove(subscriber)
+            self._subscriptions.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: PaperSubscription) -> None:
+        """Remove a subscription (closing it twice is harmless)."""
+        with self._lock:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
