@@ -229,6 +229,16 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "paper.side": {"en": "Side", "zh": "方向"},
     "paper.quantity": {"en": "Quantity", "zh": "数量"},
     "paper.submit": {"en": "Submit order", "zh": "提交订单"},
+    "paper.limit": {"en": "Limit price (optional)", "zh": "限价（可选）"},
+    "paper.mode": {"en": "Orders go to: {mode}", "zh": "订单去向：{mode}"},
+    "paper.no_account": {
+        "en": "No paper account trades {symbol}: start a runner first.",
+        "zh": "没有交易 {symbol} 的模拟账户：请先启动一个运行器。",
+    },
+    "paper.no_runners": {
+        "en": "No paper runners yet: start one with `vibetrading paper start`.",
+        "zh": "还没有模拟交易运行器：用 `vibetrading paper start` 启动一个。",
+    },
     "settings.llm": {"en": "LLM providers", "zh": "大模型服务"},
     "settings.data": {"en": "Data providers", "zh": "数据源"},
     "settings.costs": {"en": "Default costs", "zh": "默认交易成本"},
