@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,13 +13,29 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sandbox_canaries import SECRET_ENV, Canaries
+from sandbox_canaries import ATTACK_TIMES_S, SECRET_ENV, Canaries
 
 from vibetrading.adapters.providers.bundled import SampleProvider
 from vibetrading.domain.data import Timeframe
 from vibetrading.domain.trading import Symbol
 
 _PR_SET_CHILD_SUBREAPER = 36
+_SLOWEST_SHOWN = 5
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how long the attack runs took: median, maximum, the slowest (all with -v)."""
+    if not ATTACK_TIMES_S:
+        return
+    times = sorted(ATTACK_TIMES_S.items(), key=lambda item: item[1], reverse=True)
+    median = statistics.median(ATTACK_TIMES_S.values())
+    terminalreporter.section("sandbox attack timings")
+    terminalreporter.write_line(
+        f"{len(times)} attack runs: median {median:.3f} s, max {times[0][1]:.3f} s ({times[0][0]})"
+    )
+    shown = times if terminalreporter.config.option.verbose > 0 else times[:_SLOWEST_SHOWN]
+    for name, seconds in shown:
+        terminalreporter.write_line(f"  {seconds:7.3f} s  {name}")
 
 
 @pytest.fixture(scope="session")

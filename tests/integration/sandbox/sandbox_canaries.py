@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 
 __all__ = [
+    "ATTACK_TIMES_S",
     "LEAK_MARKERS",
     "SECRET_ENV",
     "Canaries",
@@ -34,6 +35,8 @@ __all__ = [
 SECRET_ENV = "VIBETRADING_CANARY_SECRET"
 # Text that only appears when a file outside the sandbox was read.
 LEAK_MARKERS = ("root:x:0:0",)
+# Seconds each attack run took, by attack file stem; conftest prints them at the end.
+ATTACK_TIMES_S: dict[str, float] = {}
 
 
 @dataclass

@@ -7,7 +7,9 @@ lines: ``layer:`` (static, restricted, process or output: the layer meant to sto
 ``poison: yes`` line marks attacks that try to change shared state, after which a benign
 probe must still compute the same signals in the same sandbox. A run is a breach when it
 returns signals, raises the wrong error, sets off a canary (see conftest), leaks the
-secret token, runs past the wall limit, leaves a process behind, or poisons the next run.
+secret token, runs past the wall limit (plus a small margin), leaves a process behind,
+or poisons the next run. Every run's time is recorded; the terminal summary shows the
+median, the maximum and the slowest attacks (all of them with ``-v``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sandbox_canaries import Canaries, descendant_pids, leftover_processes
+from sandbox_canaries import ATTACK_TIMES_S, Canaries, descendant_pids, leftover_processes
 
 from vibetrading.adapters.sandbox import CodeSandbox, SandboxLimits, check_code
 from vibetrading.errors import SandboxViolation, StrategyError
@@ -35,8 +37,9 @@ ATTACKS_DIR = Path(__file__).parent / "attacks"
 BENIGN_PROBE = Path(__file__).parent / "benign" / "01_sma_cross.py"
 PROBE_PARAMS = {"fast": 10, "slow": 50}
 LIMITS = SandboxLimits(cpu_time_s=3.0, wall_time_s=6.0)
-# A run may first wait for a pre-started worker to warm up (at most startup_timeout_s).
-MARGIN_S = LIMITS.startup_timeout_s + 5.0
+# A run takes a warm worker at once (forked from the warm zygote), so it lasts at most the
+# wall limit plus the checks before and the kill after; the margin absorbs a loaded machine.
+MARGIN_S = 2.0
 MAX_MESSAGE_CHARS = 2_000
 _EXPECTED = {"SandboxViolation": SandboxViolation, "StrategyError": StrategyError}
 
@@ -107,9 +110,15 @@ def _error_text(error: BaseException) -> str:
 
 @pytest.fixture(scope="module")
 def box(canary_secret: str, subreaper: bool) -> Iterator[CodeSandbox]:
-    """Start one sandbox for the module, after the secret is in the environment."""
+    """Start one warm sandbox for the module, after the secret is in the environment."""
     with CodeSandbox(limits=LIMITS, workers=2) as sandbox:
+        assert sandbox.warm_up(), "the sandbox did not warm up"
         yield sandbox
+
+
+def _own_processes(box: CodeSandbox) -> set[int]:
+    box.warm_up()  # the pool refills in the background; let it settle first
+    return {box.zygote_pid, *box.worker_pids}
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +164,7 @@ def test_sandbox_attack_is_blocked_without_breach(
     spx_bars: pd.DataFrame,
     probe_signals: tuple[pd.Series, pd.Series],
 ) -> None:
-    baseline = descendant_pids() - set(box.worker_pids)
+    baseline = descendant_pids() - _own_processes(box)
     source = canaries.substitute(attack.source)
 
     started = time.monotonic()
@@ -168,12 +177,14 @@ def test_sandbox_attack_is_blocked_without_breach(
     else:
         leaked = canaries.leaks(result.output)
     elapsed_s = time.monotonic() - started
+    ATTACK_TIMES_S[attack.path.stem] = elapsed_s
 
     problems = _blocking_problems(attack, error, canaries) + [f"printed {x}" for x in leaked]
     problems += canaries.tripped()
     if elapsed_s > LIMITS.wall_time_s + MARGIN_S:
-        problems.append(f"took {elapsed_s:.1f} s, over the {LIMITS.wall_time_s:g} s wall limit")
-    ignore = baseline | set(box.worker_pids) | {canaries.process.pid}
+        limit = f"{LIMITS.wall_time_s:g} s wall limit + {MARGIN_S:g} s"
+        problems.append(f"took {elapsed_s:.1f} s, over the {limit}")
+    ignore = baseline | _own_processes(box) | {canaries.process.pid}
     problems += [f"process left behind: {p}" for p in leftover_processes(ignore)]
     if attack.is_poison:
         problems += _poisoning(box, spx_bars, probe_signals)

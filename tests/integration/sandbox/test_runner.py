@@ -70,18 +70,46 @@ def test_run_benign_code_matches_direct_signals(sandbox, bars):
 
 
 def test_run_recycles_the_worker_after_each_run(sandbox, bars):
-    before = sandbox.worker_pids
+    assert sandbox.warm_up()
+    served = sandbox.worker_pids[0]
 
     sandbox.run(BENIGN, bars, {"fast": 5})
 
-    deadline = time.monotonic() + 10
-    while not sandbox.worker_pids and time.monotonic() < deadline:
-        time.sleep(0.05)
-    after = sandbox.worker_pids
-    assert after
-    assert set(after).isdisjoint(before)
-    for pid in before:
-        assert_gone(pid)
+    assert sandbox.warm_up()
+    assert served not in sandbox.worker_pids
+    assert len(sandbox.worker_pids) == sandbox.workers
+    assert_gone(served)
+
+
+def test_run_back_to_back_runs_keep_the_pool_full(sandbox, bars):
+    assert sandbox.warm_up()
+    zygote = sandbox.zygote_pid
+    served = set()
+
+    for _ in range(10):
+        served.add(sandbox.worker_pids[0] if sandbox.worker_pids else None)
+        assert sandbox.run(BENIGN, bars, {"fast": 5}).report.is_safe
+
+    assert sandbox.warm_up()
+    assert len(served) == 10
+    assert sandbox.zygote_pid == zygote
+    assert set(sandbox.worker_pids).isdisjoint(served)
+
+
+def test_zygote_is_started_fresh_single_threaded_without_secrets(sandbox):
+    assert sandbox.warm_up()
+
+    zygote = psutil.Process(sandbox.zygote_pid)
+
+    assert zygote.ppid() == os.getpid()
+    assert zygote.cmdline()[1:4] == ["-I", "-m", "vibetrading.adapters.sandbox.worker"]
+    assert zygote.num_threads() == 1
+    assert os.getsid(zygote.pid) == zygote.pid
+    for pid in sandbox.worker_pids:
+        worker = psutil.Process(pid)
+        assert worker.ppid() == zygote.pid
+        assert os.getsid(pid) == pid
+        assert worker.uids().real != 0 or os.getuid() != 0
 
 
 def test_run_endless_loop_is_stopped_by_a_limit(sandbox, bars):
@@ -121,10 +149,7 @@ def test_run_output_flood_is_a_violation(sandbox, bars):
 
 
 def wait_for_idle_worker(sandbox):
-    deadline = time.monotonic() + 10
-    while not sandbox.worker_pids and time.monotonic() < deadline:
-        time.sleep(0.05)
-    sandbox.warm_up()
+    assert sandbox.warm_up()
     return sandbox.worker_pids[0]
 
 
@@ -159,32 +184,51 @@ def test_run_secrets_never_reach_the_worker(sandbox, bars, monkeypatch):
     assert set(environment) <= {
         "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
         "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR", "PYTHONHASHSEED",
+        "JE_ARROW_MALLOC_CONF",
     }  # fmt: skip
 
 
 def test_run_idle_worker_killed_is_replaced(sandbox, bars):
-    victim = psutil.Process(wait_for_idle_worker(sandbox))
-    victim.kill()
-    while victim.status() != psutil.STATUS_ZOMBIE:
-        time.sleep(0.05)
+    victim = wait_for_idle_worker(sandbox)
+    os.kill(victim, signal.SIGKILL)
+    assert_gone(victim)
 
     result = sandbox.run(BENIGN, bars, {"fast": 5})
 
     assert result.report.is_safe
 
 
+def test_run_after_the_zygote_died_starts_a_new_one(bars):
+    with CodeSandbox(workers=1) as box:
+        assert box.warm_up()
+        zygote, idle = box.zygote_pid, box.worker_pids
+        os.kill(zygote, signal.SIGKILL)
+        assert_gone(zygote)
+
+        result = box.run(BENIGN, bars, {"fast": 5})
+
+        assert result.report.is_safe
+        assert box.zygote_pid != zygote
+        for pid in idle:
+            assert_gone(pid)
+
+
 def test_close_leaves_no_process_behind(bars):
     known = {p.pid for p in descendants()}
     box = CodeSandbox(workers=2)
+    assert box.warm_up()
     started = {p.pid for p in descendants()} - known
+    own = {box.zygote_pid, *box.worker_pids}
     with pytest.raises(SandboxViolation):
         box.run("import socket\ndef signals(d, p):\n    return d, d\n", bars)
 
     box.close()
 
-    assert len(started) == 2
+    assert started == own
+    assert len(own) == 3
     for pid in started:
         assert_gone(pid)
+    assert not box.warm_up(timeout_s=0.1)
     with pytest.raises(Exception, match="closed"):
         box.run(BENIGN, bars, {"fast": 3})
 

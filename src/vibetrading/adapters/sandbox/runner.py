@@ -1,22 +1,17 @@
-"""Layer 3, outside: a pool of pre-started sandbox workers and the limits they run under.
+"""Layer 3, outside: a pool of warm sandbox workers and the limits they run under.
 
 ``CodeSandbox.run`` takes a warm worker, sends it the source, bars and params, waits at
-most ``wall_time_s`` and always ends the worker's whole process group afterwards; a
-fresh worker is started right away so the next run is warm. A crash, a limit breach or
-a hang in the worker never reaches the calling process: it becomes SandboxViolation or
-StrategyError with the safety report attached.
+most ``wall_time_s`` and always kills the worker's whole process group afterwards. The
+workers are forked by a zygote the sandbox started fresh (see ``forkserver``); a
+background thread keeps ``workers`` of them idle and ready, so back-to-back runs stay
+warm. A crash, a limit breach or a hang in the worker never reaches the calling
+process: it becomes SandboxViolation or StrategyError with the safety report attached.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -29,13 +24,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from vibetrading.adapters.sandbox.execute import check_source
-from vibetrading.adapters.sandbox.protocol import (
-    FrameError,
-    dumps,
-    encode_bars,
-    read_frame_before,
-    write_frame,
-)
+from vibetrading.adapters.sandbox.forkserver import Worker
+from vibetrading.adapters.sandbox.pool import FAILURES, WorkerPool
+from vibetrading.adapters.sandbox.protocol import FrameError, dumps, encode_bars
 from vibetrading.adapters.sandbox.report import SafetyReport, failed
 from vibetrading.errors import ConfigError, SandboxViolation, StrategyError
 
@@ -98,115 +89,25 @@ def check_code(source: str, *, filename: str = "strategy.py") -> SafetyReport:
     return SafetyReport(tuple(checks))
 
 
-def _minimal_env(home: str) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": home,
-        "TMPDIR": home,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "NUMBA_NUM_THREADS": "1",
-        "NUMBA_CACHE_DIR": home,
-        "PYTHONHASHSEED": "0",
-    }
-
-
-class _Worker:
-    def __init__(self) -> None:
-        self.directory = tempfile.mkdtemp(prefix="vt-sandbox-")
-        os.chmod(self.directory, 0o711)  # noqa: S103 - the worker may drop root and still enter it
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "vibetrading.adapters.sandbox.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.directory,
-            env=_minimal_env(self.directory),
-            start_new_session=True,
-            close_fds=True,
-        )
-        self.is_ready = False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def wait_ready(self, timeout_s: float) -> None:
-        if self.is_ready:
-            return
-        frame = self._read(time.monotonic() + timeout_s, 4096)
-        if json.loads(frame).get("status") != "ready":
-            raise FrameError("the worker did not start")
-        self.is_ready = True
-
-    def send(self, document: dict[str, Any], *blobs: bytes) -> None:
-        stream = self.process.stdin
-        if stream is None:
-            raise FrameError("no pipe to the worker")
-        write_frame(stream, dumps(document))
-        for blob in blobs:
-            write_frame(stream, blob)
-        stream.close()
-
-    def _read(self, deadline: float, limit: int) -> bytes:
-        stream = self.process.stdout
-        if stream is None:
-            raise FrameError("no pipe from the worker")
-        return read_frame_before(stream.fileno(), deadline, limit=limit)
-
-    def receive(self, deadline: float, limit: int) -> bytes:
-        return self._read(deadline, limit)
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-    def stop(self) -> int | None:
-        self.kill()
-        try:
-            code = self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            code = None
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None and not stream.closed:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
-        return code
-
-    def exit_signal(self) -> int | None:
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return None
-        return -code if code < 0 else None
-
-
 class CodeSandbox:
-    """Run code strategies in pre-started, single-use worker processes.
+    """Run code strategies in warm, single-use worker processes.
 
     Example::
 
         with CodeSandbox() as sandbox:
+            sandbox.warm_up()  # optional: wait for the first workers (a second or two)
             result = sandbox.run(source, bars, {"fast": 20})
             result.entries, result.exits, result.report.is_safe
 
-    `workers` warm workers wait for runs; each serves one run and is replaced at once.
-    Raises SandboxViolation for unsafe code and any limit breach, StrategyError for bugs.
+    `workers` idle workers wait for runs; each serves one run and is replaced in the
+    background at once. Raises SandboxViolation for unsafe code and any limit breach,
+    StrategyError for bugs.
     """
 
-    def __init__(self, *, limits: SandboxLimits | None = None, workers: int = 1) -> None:
-        if workers < 1:
-            raise ConfigError("A sandbox needs at least one worker.")
+    def __init__(self, *, limits: SandboxLimits | None = None, workers: int = 2) -> None:
         self.limits = limits or SandboxLimits()
         self.workers = workers
-        self._idle: list[_Worker] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        with self._lock:
-            self._fill()
+        self._pool = WorkerPool(size=workers, startup_timeout_s=self.limits.startup_timeout_s)
 
     def __enter__(self) -> CodeSandbox:
         return self
@@ -219,35 +120,35 @@ class CodeSandbox:
     ) -> None:
         self.close()
 
-    def _fill(self) -> None:
-        while len(self._idle) < self.workers:
-            self._idle.append(_Worker())
-
-    def _take(self) -> _Worker:
-        with self._lock:
-            if self._closed:
-                raise ConfigError("The sandbox is closed.")
-            return self._idle.pop(0) if self._idle else _Worker()
-
-    def _recycle(self, worker: _Worker) -> None:
-        with self._lock:
-            if not self._closed:
-                self._fill()
-        worker.stop()
-
     @property
     def worker_pids(self) -> list[int]:
         """Return the process ids of the idle warm workers."""
-        with self._lock:
-            return [worker.pid for worker in self._idle]
+        return self._pool.worker_pids
+
+    @property
+    def zygote_pid(self) -> int:
+        """Return the process id of the zygote that forks the workers."""
+        return self._pool.server.pid
+
+    @property
+    def cold_starts(self) -> int:
+        """Return how many runs found no idle warm worker and waited for a new one."""
+        return self._pool.cold_starts
 
     def close(self) -> None:
-        """Stop every idle worker and refuse further runs."""
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for worker in idle:
-            worker.stop()
+        """Stop every idle worker and the zygote, and refuse further runs."""
+        self._pool.close()
+
+    def warm_up(self, timeout_s: float | None = None) -> bool:
+        """Wait until `workers` warm workers are idle; return False on timeout or close.
+
+        The sandbox starts warming up as soon as it is built (a second or two); call this
+        when a server starts to wait for it. `timeout_s` defaults to
+        ``limits.startup_timeout_s``.
+        """
+        return self._pool.wait_full(
+            self.limits.startup_timeout_s if timeout_s is None else timeout_s
+        )
 
     def run(
         self, source: str, bars: pd.DataFrame, params: Mapping[str, Any] | None = None
@@ -271,38 +172,26 @@ class CodeSandbox:
         try:
             return self._exchange(worker, bars.index, report)
         finally:
-            # the group dies now; the replacement starts and the reaping happens off the clock
+            # the group dies now; the reaping and the clean-up happen off the clock
             worker.kill()
-            threading.Thread(
-                target=self._recycle, args=(worker,), name="sandbox-recycler", daemon=True
-            ).start()
-
-    def warm_up(self) -> None:
-        """Wait until every idle worker is warm (imports done), e.g. when a server starts."""
-        with self._lock:
-            idle = list(self._idle)
-        for worker in idle:
-            try:
-                worker.wait_ready(self.limits.startup_timeout_s)
-            except (FrameError, TimeoutError, OSError, ValueError):
-                with self._lock:
-                    if worker in self._idle:
-                        self._idle.remove(worker)
-                    self._fill()
-                worker.stop()
+            threading.Thread(target=worker.stop, name="sandbox-reaper", daemon=True).start()
 
     def _started(
         self, request: dict[str, Any], index: bytes, values: bytes, report: SafetyReport
-    ) -> _Worker:
-        for _ in range(2):  # an idle worker may have died; a fresh one gets one more chance
-            worker = self._take()
+    ) -> Worker:
+        for attempt in range(3):  # idle workers may have died; a fresh one gets the last chance
+            server = self._pool.server
+            try:
+                worker = self._pool.take(is_fresh=attempt == 2)
+            except FAILURES:
+                self._pool.revive(server)
+                continue
             try:
                 worker.wait_ready(self.limits.startup_timeout_s)
-                if worker.process.poll() is not None:
-                    raise FrameError("the worker is gone")
                 worker.send(request, index, values)
-            except (FrameError, TimeoutError, OSError, ValueError):
-                self._recycle(worker)
+            except FAILURES:
+                worker.stop()
+                self._pool.revive(worker.server)
                 continue
             return worker
         raise SandboxViolation(
@@ -311,7 +200,7 @@ class CodeSandbox:
         )
 
     def _exchange(
-        self, worker: _Worker, bars_index: pd.Index, report: SafetyReport
+        self, worker: Worker, bars_index: pd.Index, report: SafetyReport
     ) -> SandboxResult:
         deadline = time.monotonic() + self.limits.wall_time_s
         limit = self.limits.max_output_bytes * 4 + (1 << 20)
@@ -338,7 +227,7 @@ class CodeSandbox:
         )
 
 
-def _death(worker: _Worker) -> str:
+def _death(worker: Worker) -> str:
     number = worker.exit_signal()
     if number is None:
         return "the worker stopped without an answer (a limit was reached)"

@@ -1,29 +1,35 @@
-"""Layer 3, inside: the sandbox worker process (``python -I -m ...sandbox.worker``).
+"""Layer 3, inside: the zygote and the single-use workers it forks.
 
-The server starts it fresh (never a fork) with an empty working directory and an
-environment without secrets. It warms up (numpy, pandas, TA-Lib, the indicators), says
-it is ready, reads one request, then locks itself down before touching user code:
-network namespace where the kernel allows it, dropped root, resource limits (CPU time,
-address space, file size 0, no new processes, few descriptors) and an audit hook that
-refuses files, sockets, processes, signals and ctypes. It answers once and exits.
+The server starts the zygote fresh (``python -I -m ...sandbox.worker FD``, never a fork
+of the server) with an empty working directory and an environment without secrets. The
+zygote warms up once (numpy, pandas, TA-Lib, the indicators and their numba kernels),
+says it is ready on its control socket ``FD``, then forks one worker per request; a
+request carries two pipe ends (requests in, replies out) and an empty directory. The
+zygote never runs user code; it reaps its workers, tells the server how each one ended,
+and when the server goes away it kills its workers and exits.
+
+A worker starts its own session, isolates itself (``lockdown.isolate``: network
+namespace, root dropped), says it is ready, reads one request, then restricts itself
+(``lockdown.restrict``: resource limits, process count, seccomp) and installs an audit
+hook that refuses files, sockets, processes, signals and ctypes before it touches user
+code. It answers once and exits.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import json
-import math
 import os
-import resource
-import stat
+import select
+import signal
+import socket
 import sys
-from typing import IO, Any
+from typing import IO, Any, NoReturn
+
+from vibetrading.adapters.sandbox import lockdown
 
 __all__ = ["main"]
 
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
-_NOBODY = 65534
 _BLOCKED_PREFIXES = (
     "socket.", "subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "os.fork",
     "os.forkpty", "os.kill", "os.killpg", "os.system", "os.startfile", "os.putenv",
@@ -53,49 +59,11 @@ _BLOCKED_IMPORT_ROOTS = frozenset(
         "multiprocessing", "pytest", "IPython",
     }
 )  # fmt: skip
-
-
-def _isolate_network() -> str:  # pragma: no cover - worker process only
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        for flags, label in (
-            (_CLONE_NEWUSER | _CLONE_NEWNET, "a new user and network namespace"),
-            (_CLONE_NEWNET, "a new network namespace"),
-        ):
-            if libc.unshare(flags) == 0:
-                return f"no network: runs in {label}"
-    except (OSError, AttributeError):
-        pass
-    return "no network namespace (the kernel refused one); sockets are blocked by the audit hook"
-
-
-def _reachable_by_others(path: str) -> bool:
-    path = os.path.realpath(path)
-    while True:
-        if not os.stat(path).st_mode & stat.S_IXOTH:
-            return False
-        parent = os.path.dirname(path)
-        if parent == path:
-            return True
-        path = parent
-
-
-def _drop_root() -> str:  # pragma: no cover - worker process only
-    if os.getuid() != 0:
-        return "runs as an unprivileged user"
-    if not all(_reachable_by_others(p) for p in (sys.base_prefix, sys.prefix, _package_root())):
-        return "runs as root (the Python install is private to root)"
-    try:
-        os.setgroups([])
-        os.setgid(_NOBODY)
-        os.setuid(_NOBODY)
-    except OSError:
-        return "runs as root (could not drop privileges)"
-    return "dropped root to user nobody"
-
-
-def _package_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_ISOLATION = (
+    "forked for this run only from a freshly started zygote (never from the server), "
+    "in its own session; the whole group is killed after the run"
+)
+_AUDIT = "audit hook on: files, sockets, processes, signals and ctypes are refused"
 
 
 def _warm_up() -> None:
@@ -103,7 +71,7 @@ def _warm_up() -> None:
     import pandas as pd
 
     from vibetrading import indicators
-    from vibetrading.adapters.sandbox import execute, restricted
+    from vibetrading.adapters.sandbox import execute, protocol, restricted
 
     restricted.module_views()
     index = pd.date_range("2020-01-01", periods=300, freq="D", tz="UTC")
@@ -116,28 +84,8 @@ def _warm_up() -> None:
         if name != "compute":
             getattr(indicators, name)(bars)
     execute.check_source("def signals(data, params):\n    return data.close > 0, data.close < 0\n")
-
-
-def _apply_limits(limits: dict[str, Any]) -> str:  # pragma: no cover - worker process only
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = math.ceil(used.ru_utime + used.ru_stime + float(limits["cpu_time_s"]))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    statm = os.open("/proc/self/statm", os.O_RDONLY)
-    try:
-        current = int(os.read(statm, 256).split()[0]) * resource.getpagesize()
-    finally:
-        os.close(statm)
-    address_space = current + int(limits["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 1, highest + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return (
-        f"CPU {limits['cpu_time_s']} s, memory +{limits['memory_mb']} MB, "
-        "file size 0, no new processes"
-    )
+    header, stamps, values = protocol.encode_bars(bars)
+    protocol.decode_bars(header, stamps, values)
 
 
 def _install_audit_hook(state: Any) -> None:  # pragma: no cover - worker process only
@@ -174,24 +122,25 @@ def _is_blocked_import(name: str) -> bool:
     return name in _BLOCKED_IMPORTS or name.split(".")[0] in _BLOCKED_IMPORT_ROOTS
 
 
-def _serve(reader: IO[bytes], writer: IO[bytes]) -> None:  # pragma: no cover - worker process only
+def _serve(
+    reader: IO[bytes], writer: IO[bytes], zygote_pid: int
+) -> None:  # pragma: no cover - worker process only
     from vibetrading.adapters.sandbox.protocol import decode_bars, dumps, read_frame, write_frame
 
-    isolation = _isolate_network()
-    _warm_up()
-    privileges = _drop_root()
+    isolation = lockdown.isolate(zygote_pid)
     write_frame(writer, dumps({"status": "ready"}))
     request = json.loads(read_frame(reader, limit=64 << 20))
     index = read_frame(reader, limit=1 << 30)
     values = read_frame(reader, limit=1 << 30)
     bars = decode_bars(request["bars"], index, values)
     os.environ.clear()
-    limits = _apply_limits(request["limits"])
-    _answer(writer, request, bars, f"{isolation}; {privileges}; limits: {limits}")
+    restrictions = lockdown.restrict(request["limits"])
+    checks = [("process isolation", _ISOLATION), *isolation, *restrictions, ("audit hook", _AUDIT)]
+    _answer(writer, request, bars, checks)
 
 
 def _answer(
-    writer: IO[bytes], request: dict[str, Any], bars: Any, isolation: str
+    writer: IO[bytes], request: dict[str, Any], bars: Any, protections: list[tuple[str, str]]
 ) -> None:  # pragma: no cover - worker process only
     from vibetrading.adapters.sandbox.execute import clean_message, execute_strategy
     from vibetrading.adapters.sandbox.protocol import dumps, write_frame
@@ -200,12 +149,12 @@ def _answer(
     from vibetrading.errors import SandboxViolation, StrategyError
 
     state = GuardState(max_output_bytes=int(request["limits"]["max_output_bytes"]))
-    process = passed("process limits", "process", f"separate process: {isolation}")
+    process = [passed(name, "process", message) for name, message in protections]
     _install_audit_hook(state)
     reply: dict[str, Any]
     try:
         run = execute_strategy(
-            request["source"], bars, request["params"], state=state, process_checks=[process]
+            request["source"], bars, request["params"], state=state, process_checks=process
         )
     except StrategyError as e:
         report = e.report.as_dict() if e.report is not None else {"checks": []}
@@ -219,18 +168,99 @@ def _answer(
     write_frame(writer, run.exits.astype("uint8").tobytes())
 
 
-def main() -> None:  # pragma: no cover - worker process only
-    """Serve one sandbox run over stdin and stdout, then exit."""
-    protocol = os.fdopen(os.dup(1), "wb", buffering=0)
-    sink = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(sink, 1)
-    os.close(sink)
+def _become_worker(
+    request: dict[str, Any], pipes: list[int], zygote_pid: int
+) -> NoReturn:  # pragma: no cover - worker process only
     try:
-        _serve(sys.stdin.buffer, protocol)
-    except Exception:  # noqa: S110 - the parent reports a silent exit; never leak a trace
+        os.setsid()
+        os.chdir(str(request["directory"]))
+        reader = os.fdopen(pipes[0], "rb")
+        writer = os.fdopen(pipes[1], "wb", buffering=0)
+        _serve(reader, writer, zygote_pid)
+    except BaseException:  # noqa: S110 - the server reports a silent exit; never leak a trace
         pass
     finally:
-        sys.stdout.flush()
+        os._exit(0)
+
+
+class _Zygote:  # pragma: no cover - zygote process only
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.workers: set[int] = set()
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_write, False)
+
+    def send(self, event: dict[str, Any]) -> None:
+        self.control.send(json.dumps(event).encode("utf-8"))
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, lambda number, frame: None)
+        signal.set_wakeup_fd(self.wake_write)
+        self.send({"event": "ready", "pid": os.getpid()})
+        while True:
+            ready, _, _ = select.select([self.control.fileno(), self.wake_read], [], [])
+            if self.wake_read in ready:
+                os.read(self.wake_read, 4096)
+                self.reap()
+            if self.control.fileno() in ready and not self.fork_one():
+                return
+
+    def fork_one(self) -> bool:
+        message, pipes, _, _ = socket.recv_fds(self.control, 1 << 16, 2)
+        if not message:
+            return False
+        request = json.loads(message)
+        if len(pipes) != 2:
+            for fd in pipes:
+                os.close(fd)
+            self.send({"event": "refused", "sequence": request.get("sequence")})
+            return True
+        pid = os.fork()
+        if pid == 0:
+            self.leave()
+            _become_worker(request, pipes, os.getppid())
+        for fd in pipes:
+            os.close(fd)
+        self.workers.add(pid)
+        self.send({"event": "forked", "pid": pid, "sequence": request.get("sequence")})
+        return True
+
+    def leave(self) -> None:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(self.wake_read)
+        os.close(self.wake_write)
+        self.control.close()
+
+    def reap(self) -> None:
+        while self.workers:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.workers.discard(pid)
+            code = os.waitstatus_to_exitcode(status)
+            self.send({"event": "exited", "pid": pid, "returncode": code})
+
+    def kill_workers(self) -> None:
+        for pid in self.workers:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def main() -> None:  # pragma: no cover - zygote process only
+    """Warm up, then fork a sandbox worker per request on the control socket in argv[1]."""
+    control = socket.socket(fileno=int(sys.argv[1]))
+    zygote = _Zygote(control)
+    try:
+        _warm_up()
+        zygote.serve()
+    except Exception:  # noqa: S110 - the server sees the socket close; never leak a trace
+        pass
+    finally:
+        zygote.kill_workers()
         os._exit(0)
 
 
