@@ -10,8 +10,10 @@ trailing stop), all priced, sized and charged by ``vibetrading.domain.trading.ex
 
 Both check every order before accepting it: lot size, cash, position (no short selling
 where the market forbids it), T+1 for day orders, the daily price limit, market hours
-(when a ``market_open`` function such as ``is_market_open`` is given; checked at the
-order's ``created_at``, else at the latest bar) and the pre-trade ``RiskConfig``.
+and the pre-trade ``RiskConfig``. Market hours (a ``market_open`` function such as
+``is_market_open``) are checked for orders that say when they were placed
+(``created_at``: a person's order, at that time); an order without a time is queued for
+the next bar, as the backtester's orders are, whatever the clock.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ _EPS = 1e-9
 def is_market_open(symbol: Symbol, when: pd.Timestamp) -> bool:
     """Return whether `symbol`'s market trades at `when` (its exchange calendar).
 
-    Crypto trades around the clock and FX on weekdays. A time at midnight (UTC or the
+    Crypto trades around the clock; FX from Sunday 20:00 to Friday 22:00 UTC (the
+    widest of the seasonal hours). A time at midnight (UTC or the
     exchange's local time) is read as a daily bar's date: open when that date is a
     session. Other times are open within the session's hours (lunch breaks closed).
     Times outside the calendar's range count as open.
@@ -65,7 +68,8 @@ def is_market_open(symbol: Symbol, when: pd.Timestamp) -> bool:
     if name == "24/7":
         return True
     if name == "24/5":
-        return bool(stamp.weekday() < 5)
+        day, hour = stamp.weekday(), stamp.hour
+        return not (day == 5 or (day == 6 and hour < 20) or (day == 4 and hour >= 22))
     local = stamp.tz_convert(symbol.timezone)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # exchange-calendars on pandas 3
@@ -129,8 +133,9 @@ class PaperBroker:
         if known is not None:
             return known
         now = self._now(order.symbol)
-        order = replace(order, created_at=order.created_at or now, status=OrderStatus.SUBMITTING)
-        problem = self._check(order)
+        placed_at = order.created_at
+        order = replace(order, created_at=placed_at or now, status=OrderStatus.SUBMITTING)
+        problem = self._check(order, placed_at=placed_at)
         result = order.rejected(*problem, at=now) if problem else order.accepted(now)
         self._store(result)
         return result
@@ -273,14 +278,16 @@ class PaperBroker:
 
     # -- checks ------------------------------------------------------------------------
 
-    def _check(self, order: Order) -> tuple[RejectReason, str] | None:
+    def _check(
+        self, order: Order, *, placed_at: pd.Timestamp | None = None
+    ) -> tuple[RejectReason, str] | None:
         symbol = self.symbols.get(order.symbol)
         if symbol is None:
             return RejectReason.INVALID, f"{order.symbol} is not traded by this account"
-        now = order.created_at or self.markets[order.symbol].timestamp
-        if self.market_open is not None and now is not None and not self.market_open(symbol, now):
+        is_open = self.market_open
+        if is_open is not None and placed_at is not None and not is_open(symbol, placed_at):
             return RejectReason.MARKET_CLOSED, (
-                f"{symbol.code} does not trade at {now:%Y-%m-%d %H:%M} UTC; "
+                f"{symbol.code} does not trade at {placed_at:%Y-%m-%d %H:%M} UTC; "
                 "place it during the session"
             )
         for check in (self._check_lot, self._check_position, self._check_price, self._check_cash):

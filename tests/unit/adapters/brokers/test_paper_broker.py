@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from vibetrading.adapters.brokers.paper import DryRunBroker, PaperBroker
+from vibetrading.adapters.brokers.paper import DryRunBroker, PaperBroker, is_market_open
 from vibetrading.domain.risk import RiskConfig
 from vibetrading.domain.trading import Symbol
 from vibetrading.domain.trading.enums import (
@@ -144,9 +144,42 @@ def test_submit_when_market_closed_rejects():
     broker = broker_for("AAPL", market_open=lambda symbol, when: False)
     bar(broker, "AAPL", DAY1, 10.0)
 
-    order = broker.submit(Order("o", "AAPL", BUY, quantity=1))
+    order = broker.submit(Order("o", "AAPL", BUY, quantity=1, created_at=DAY1))
 
     assert order.reject_reason is RejectReason.MARKET_CLOSED
+    assert "does not trade at 2024-01-02 07:00 UTC" in order.message
+
+
+def test_submit_without_placing_time_is_queued_for_the_next_bar_whatever_the_clock():
+    broker = broker_for("AAPL", market_open=lambda symbol, when: False)
+    bar(broker, "AAPL", DAY1, 10.0)
+
+    order = broker.submit(Order("o", "AAPL", BUY, quantity=1))
+    fills = bar(broker, "AAPL", DAY2, 11.0)
+
+    assert order.status is OrderStatus.ACCEPTED
+    assert [f.price for f in fills] == [11.0]
+
+
+@pytest.mark.parametrize(
+    ("code", "when", "is_open"),
+    [
+        ("AAPL", "2024-01-02 15:00", True),  # 10:00 in New York
+        ("AAPL", "2024-01-02 22:00", False),  # after the close
+        ("AAPL", "2024-01-06 15:00", False),  # Saturday
+        ("AAPL", "2024-01-02 00:00", True),  # a daily bar's date: a session
+        ("AAPL", "2024-01-01 00:00", False),  # New Year's Day
+        ("0700.HK", "2024-03-27 16:00", True),  # local midnight: a daily bar's date
+        ("0700.HK", "2024-03-01 04:30", False),  # 12:30 in Hong Kong: the lunch break
+        ("600519.SH", "2024-06-10 02:00", False),  # Dragon Boat holiday
+        ("BTC/USDT", "2024-01-06 03:00", True),
+        ("EURUSD", "2024-01-07 21:00", True),  # Sunday evening: FX is open
+        ("EURUSD", "2024-01-06 12:00", False),  # Saturday
+    ],
+    ids=lambda v: str(v),
+)
+def test_is_market_open_follows_the_exchange_calendar(code, when, is_open):
+    assert is_market_open(Symbol.parse(code), pd.Timestamp(when, tz="UTC")) is is_open
 
 
 def test_submit_over_risk_caps_rejects_with_the_limit():
