@@ -2,6 +2,10 @@
 
 User code is compiled with ``compile_restricted``; every attribute access, item access,
 iteration, write, in-place operation and import goes through a guard defined here.
+Item access refuses modules and keys that name object internals (``"__class__"``) on
+anything but a plain dict; iteration refuses modules and interpreter internals (frames,
+tracebacks, code objects); and neither may hand user code a module, frame, traceback or
+code object, not even inside a small tuple.
 numpy, pandas, math, statistics and the project's indicators reach the code only as
 ``ModuleView`` objects that expose an allowlist; methods that look functions up by name
 (``agg``, ``apply``...) are wrapped so a string cannot name a forbidden method.
@@ -16,7 +20,7 @@ import re
 import statistics
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any, NoReturn
 
@@ -251,6 +255,38 @@ def _dispatching(state: GuardState, method: Callable[..., Any]) -> Callable[...,
     return call
 
 
+_INTERNALS = (types.ModuleType, types.FrameType, types.TracebackType, types.CodeType)
+_NO_ITEMS = (ModuleView, types.ModuleType, types.FrameType, types.TracebackType, types.CodeType)
+_MAX_TUPLE_CHECK = 8
+
+
+def _internal_kind(value: Any) -> str | None:
+    if isinstance(value, _INTERNALS):
+        return type(value).__name__
+    if type(value) is tuple and len(value) <= _MAX_TUPLE_CHECK:
+        for item in value:
+            if isinstance(item, _INTERNALS):
+                return type(item).__name__
+    return None
+
+
+def _names_internals(key: Any) -> bool:
+    if isinstance(key, str):
+        return key.startswith("__")
+    if isinstance(key, tuple | list) and len(key) <= _MAX_TUPLE_CHECK:
+        return any(isinstance(part, str) and part.startswith("__") for part in key)
+    return False
+
+
+def _is_plain_array(value: Any) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.ndarray | pd.Series | pd.Index):
+        return bool(value.dtype != object)
+    return False
+
+
 _UNWRITABLE = (
     ModuleView,
     type,
@@ -277,6 +313,9 @@ class _Guards:
         value = getattr(obj, name, *default)
         if isinstance(value, types.ModuleType):
             state.deny(f"attribute {name!r} is a module, which is off limits")
+        kind = _internal_kind(value)
+        if kind is not None:
+            state.deny(f"attribute {name!r} is a {kind} object (interpreter internals)")
         if name in DISPATCH_METHODS and callable(value):
             return _dispatching(state, value)
         return value
@@ -287,6 +326,31 @@ class _Guards:
         except AttributeError:
             return False
         return True
+
+    def getitem(self, obj: Any, key: Any) -> Any:
+        if isinstance(obj, _NO_ITEMS):
+            self.state.deny(f"item access on a {_describe(obj)} is not allowed")
+        if _names_internals(key) and not isinstance(obj, dict):
+            self.state.deny(f"item {key!r} names object internals, which are off limits")
+        value = obj[key]
+        kind = _internal_kind(value)
+        if kind is not None:
+            self.state.deny(f"item access gave a {kind} object (interpreter internals)")
+        return value
+
+    def getiter(self, obj: Any) -> Iterator[Any]:
+        if isinstance(obj, _NO_ITEMS):
+            self.state.deny(f"iterating over a {_describe(obj)} is not allowed")
+        if isinstance(obj, range | str | bytes) or _is_plain_array(obj):
+            return iter(obj)  # they can only yield numbers, text and timestamps
+        return self._checked(iter(obj))
+
+    def _checked(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        for item in iterator:
+            kind = _internal_kind(item)
+            if kind is not None:
+                self.state.deny(f"iteration gave a {kind} object (interpreter internals)")
+            yield item
 
     def write(self, obj: Any) -> Any:
         if isinstance(obj, _UNWRITABLE):
@@ -340,6 +404,12 @@ def _inplace(op: str, left: Any, right: Any) -> Any:
     return _INPLACE[op](left, right)
 
 
+def _describe(obj: Any) -> str:
+    if isinstance(obj, ModuleView | types.ModuleType):
+        return "module"
+    return f"{type(obj).__name__} object"
+
+
 def _apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return function(*args, **kwargs)
 
@@ -365,8 +435,8 @@ def restricted_globals(state: GuardState) -> dict[str, Any]:
         "__builtins__": safe,
         "__name__": "strategy",
         "_getattr_": guards.getattr,
-        "_getitem_": operator.getitem,
-        "_getiter_": iter,
+        "_getitem_": guards.getitem,
+        "_getiter_": guards.getiter,
         "_write_": guards.write,
         "_inplacevar_": _inplace,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,

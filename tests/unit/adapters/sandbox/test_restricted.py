@@ -1,3 +1,6 @@
+import sys
+import types
+
 import pytest
 
 from vibetrading.adapters.sandbox.restricted import (
@@ -204,4 +207,130 @@ e = s.pipe(lambda v, k: v * k, np.float64(2.0))
     namespace, state = run(source)
 
     assert namespace["a"]["sum"] == 6.0
+    assert state.breach is None
+
+
+def run_with(source, **values):
+    state = GuardState()
+    code, checks = compile_strategy(source)
+    assert code is not None, checks
+    namespace = restricted_globals(state)
+    namespace.update(values)
+    exec(code, namespace)  # noqa: S102 - restricted code under test
+    return namespace, state
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "import pandas as pd\nk = '_' * 2 + 'class' + '_' * 2\nx = pd.Series([1.0])[k]",
+            "internals",
+        ),
+        (
+            "import pandas as pd\nk = '_' * 2 + 'dict'\nx = pd.DataFrame({'a': [1]})[[k]]",
+            "internals",
+        ),
+        ("k = '_' * 2 + 'name' + '_' * 2\nx = [1, 2][k]", "internals"),
+        ("import numpy as np\nx = np['mean']", "module"),
+        ("import vibetrading.indicators as ta\nx = ta[0]", "module"),
+        ("import numpy as np\nfor x in np:\n    pass", "module"),
+        ("import math\nx = [v for v in math]", "module"),
+    ],
+    ids=[
+        "series-dunder-key",
+        "frame-dunder-key-list",
+        "list-dunder-key",
+        "module-item",
+        "indicators-item",
+        "module-iteration",
+        "module-comprehension",
+    ],
+)
+def test_guards_refuse_hostile_item_access_and_iteration(source, message):
+    with pytest.raises(SandboxAccessError, match=message):
+        run(source)
+
+
+def test_guards_refuse_item_access_that_yields_a_frame():
+    frame = sys._getframe()
+
+    with pytest.raises(SandboxAccessError, match="frame"):
+        run_with("x = holder[0]", holder=[frame])
+    with pytest.raises(SandboxAccessError, match="frame"):
+        run_with("x = holder['f']", holder={"f": (1, frame)})
+
+
+def test_guards_refuse_iteration_that_yields_interpreter_internals():
+    def tracebacks():
+        try:
+            raise ValueError("x")
+        except ValueError as e:
+            yield e.__traceback__
+
+    with pytest.raises(SandboxAccessError, match="frame"):
+        run_with("for x in holder:\n    pass", holder=[1, sys._getframe()])
+    with pytest.raises(SandboxAccessError, match="traceback"):
+        run_with("y = [x for x in gen]", gen=tracebacks())
+    with pytest.raises(SandboxAccessError, match="module"):
+        run_with("for i, m in enumerate(holder):\n    pass", holder=[sys])
+    with pytest.raises(SandboxAccessError, match="code"):
+        run_with("for x in holder:\n    pass", holder=(run_with.__code__,))
+
+
+def test_guards_refuse_attribute_that_yields_a_code_object():
+    holder = types.SimpleNamespace(code=run_with.__code__)
+
+    with pytest.raises(SandboxAccessError, match="code object"):
+        run_with("x = holder.code", holder=holder)
+
+
+def test_guards_record_item_breach_even_when_caught():
+    source = """
+import pandas as pd
+def attempt():
+    try:
+        return pd.Series([1.0])["_" * 2 + "class" + "_" * 2]
+    except Exception:
+        return "swallowed"
+result = attempt()
+"""
+
+    namespace, state = run(source)
+
+    assert namespace["result"] == "swallowed"
+    assert state.breach is not None
+    assert "internals" in state.breach[0]
+
+
+def test_guards_allow_ordinary_items_iteration_and_type_hints():
+    source = """
+import numpy as np
+import pandas as pd
+frame = pd.DataFrame({"close": np.arange(5.0), "_tmp": np.ones(5)})
+params = {"__weird": 2, "fast": 3}
+values = [v * params["__weird"] for v in frame["close"]]
+labels = [c for c in frame]
+pairs = {k: v for k, v in params.items()}
+chars = [c for c in "abc"] + [b for b in b"ab"]
+total = sum(x for x in range(4))
+tmp = frame["_tmp"].sum()
+def gen():
+    yield 1
+    yield 2
+gathered = [g for g in gen()]
+def typed(data: pd.DataFrame, options: dict[str, float]) -> tuple[pd.Series, list[int]]:
+    return data["close"], [1]
+hinted = typed(frame, {})[1]
+"""
+
+    namespace, state = run(source)
+
+    assert namespace["values"] == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert namespace["labels"] == ["close", "_tmp"]
+    assert namespace["pairs"] == {"__weird": 2, "fast": 3}
+    assert namespace["total"] == 6
+    assert namespace["tmp"] == 5.0
+    assert namespace["gathered"] == [1, 2]
+    assert namespace["hinted"] == [1]
     assert state.breach is None
