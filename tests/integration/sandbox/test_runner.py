@@ -243,3 +243,18 @@ def test_code_runner_adapter_returns_signals_and_report(bars):
     assert report["is_safe"] is True
     assert report["output"] == "bars 500\n"
     assert runner.check("import os")["is_safe"] is False
+
+
+def test_run_report_lists_the_process_protections_in_force(sandbox, bars):
+    result = sandbox.run(BENIGN, bars, {"fast": 5})
+
+    process = {c.name: c.message for c in result.report.checks if c.layer == "process"}
+    assert list(process) == [
+        "process isolation", "network", "privileges", "process limits", "process count",
+        "system calls", "audit hook",
+    ]  # fmt: skip
+    assert process["process isolation"].startswith("forked for this run only")
+    assert process["process count"].startswith("RLIMIT_NPROC=0 in force")
+    assert process["system calls"].startswith("seccomp filter on")
+    if os.getuid() == 0:
+        assert process["privileges"].startswith("dropped root to nobody")

@@ -63,9 +63,9 @@ def isolate(parent_pid: int) -> list[tuple[str, str]]:
 
     Call it in a fresh single-threaded process before reading any untrusted input.
     """
-    was_root = os.getuid() == 0
-    network = _isolate_network(was_root)
-    user = _drop_root() if was_root else f"runs as uid {os.getuid()}, not root"
+    uid = os.getuid()  # a new user namespace shows it as the overflow uid afterwards
+    network = _isolate_network(uid == 0)
+    user = _drop_root() if uid == 0 else f"runs as uid {uid}, not root"
     _die_with(parent_pid)
     return [("network", network), ("privileges", user)]
 
