@@ -103,3 +103,51 @@ def test_fill_of_unknown_order_raises_and_writes_nothing(repository):
         repository.save_step(step([], [fill], cursor=T1))
 
     assert repository.get_runner("r1").cursor is None
+
+
+def test_save_step_returns_status_and_never_overwrites_a_stop(repository):
+    repository.set_status("r1", "running")
+    running = repository.save_step(step([], []))
+    repository.set_status("r1", "stopped")
+
+    after_stop = repository.save_step(step([], [], cursor=T1, state={"broker": {"n": 9}}))
+
+    assert running == "running"
+    assert after_stop == "stopped"
+    record = repository.get_runner("r1")
+    assert record.status == "stopped"
+    assert record.cursor == T0  # the stopped runner's bar was not written
+    assert record.state == {"broker": {"n": 1}}
+
+
+def test_set_status_failed_keeps_the_reason_until_it_runs_again(repository):
+    repository.set_status("r1", "failed", error="StrategyError: boom")
+    failed = repository.get_runner("r1")
+    repository.set_status("r1", "running")
+
+    assert failed.status == "failed"
+    assert failed.error == "StrategyError: boom"
+    assert repository.get_runner("r1").error is None
+
+
+def test_add_order_is_idempotent_and_open_orders_lists_working_ones(repository):
+    first = Order("m1", "AAPL", OrderSide.BUY, quantity=1, created_at=T0).accepted(T0)
+    again = Order("m1", "AAPL", OrderSide.BUY, quantity=5, created_at=T0).accepted(T0)
+    rejected = Order("m2", "AAPL", OrderSide.BUY, quantity=1).rejected(
+        RejectReason.MARKET_CLOSED, "closed", T0
+    )
+
+    stored = repository.add_order("r1", first)
+    kept = repository.add_order("r1", again)
+    repository.add_order("r1", rejected)
+    working = repository.open_orders("r1")
+    repository.set_order("r1", first.cancelled("by request", at=T1))
+
+    assert stored is first
+    assert kept.quantity == 1
+    assert [o.client_order_id for o in working] == ["m1"]
+    assert repository.open_orders("r1") == []
+    assert {o.client_order_id: o.status.value for o in repository.orders("r1")} == {
+        "m1": "cancelled",
+        "m2": "rejected",
+    }
