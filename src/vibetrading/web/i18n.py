@@ -91,8 +91,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "bt.settings": {"en": "Run settings", "zh": "回测设置"},
     "bt.not_found": {
-        "en": "Run not found: it belongs to nobody you are logged in as, or it has expired.",
-        "zh": "找不到这次回测：它不属于当前账户，或已过期。",
+        "en": "Run not found: it does not exist, has expired or belongs to another account.",
+        "zh": "找不到这次回测：它不存在、已过期，或属于其他账户。",
     },
     "bt.bad_date": {
         "en": "{value!r} is not a date; write YYYY-MM-DD.",

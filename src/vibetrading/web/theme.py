@@ -67,6 +67,9 @@ body { font-family: Inter, system-ui, -apple-system, "Segoe UI", Roboto, "PingFa
 .vt-nav .q-item { border-radius: 10px; margin: 2px 8px; }
 .vt-nav .q-item.vt-active { background: rgba(99,102,241,.14); color: #6366f1; }
 .vt-field { min-width: 10rem; }
+.vt-form .q-field--with-bottom { padding-bottom: 0; }
+.vt-form .q-field__bottom { position: static; transform: none; padding-top: 4px; }
+@media (max-width: 500px) { .vt-monthly .heatmap-label { display: none; } }
 @media (max-width: 599px) { .vt-page { padding: 8px; } .vt-metric-value { font-size: 17px; }
   .vt-field { min-width: 0; width: 100%; } }
 """

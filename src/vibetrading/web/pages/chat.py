@@ -387,7 +387,7 @@ def _conversation_list(chat: _Chat, lang: Lang) -> None:
     if not titles:
         ui.label(t("common.empty", lang)).classes("text-xs opacity-60")
     for cid, title in titles:
-        link = ui.link(title, f"/?c={cid}").classes("text-sm truncate w-full")
+        link = ui.link(title, f"/?c={cid}").classes("text-sm line-clamp-2 w-full break-words")
         link.mark("conversation-link")
         if cid == chat.highlight:
             link.classes("font-semibold")
@@ -420,7 +420,7 @@ def _sidebar(chat: _Chat, lang: Lang) -> None:
                 .props("outline no-caps")
                 .mark("phone-conversations"),
                 ui.menu(),
-                ui.column().classes("p-3 gap-1 w-72"),
+                ui.column().classes("p-3 gap-1 w-72 max-w-[85vw]"),
             ):
                 _conversation_list(chat, lang)
 
@@ -458,7 +458,7 @@ def build_chat_page(
 
     with page_frame("chat", show_login=services.is_multi_user) as lang:
         chat = _Chat(services, state, lang, owner)
-        with ui.element("div").classes("w-full flex flex-col md:flex-row md:no-wrap gap-4"):
+        with ui.element("div").classes("w-full flex flex-col lg:flex-row lg:flex-nowrap gap-4"):
             chat.highlight = conversation
             _sidebar(chat, lang)
             with ui.column().classes("grow gap-3 min-w-0"):

@@ -155,7 +155,7 @@ class _Settings:
             .mark("run-settings")
         ):
             with ui.element("div").classes(
-                "grid grid-cols-1 sm:grid-cols-2 md:grid-cols-4 gap-3 w-full"
+                "vt-form grid grid-cols-1 sm:grid-cols-2 md:grid-cols-4 gap-3 w-full"
             ):
                 f = self.fields
                 f["symbols"] = ui.input(t("bt.symbols", lang), value=symbols).mark("set-symbols")

@@ -82,7 +82,8 @@ def _costs(services: WebServices, owner: str, lang: Lang) -> None:
     with ui.card().classes("w-full").props("flat bordered"):
         ui.label(t("settings.costs", lang)).classes("font-semibold")
         ui.label(t("settings.costs_hint", lang)).classes("text-xs opacity-70")
-        with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-3 gap-3 w-full items-end"):
+        form = "vt-form grid grid-cols-1 sm:grid-cols-3 gap-3 w-full items-end"
+        with ui.element("div").classes(form):
             fee = (
                 ui.number(
                     t("bt.fee_rate", lang),
@@ -180,7 +181,7 @@ class _LLMForm:
         lang, choice = self.lang, self.services.user_settings.llm(self.owner)
         self.current = ui.label("").classes("text-sm").mark("llm-current")
         self.show_current()
-        with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-2 gap-3 w-full"):
+        with ui.element("div").classes("vt-form grid grid-cols-1 sm:grid-cols-2 gap-3 w-full"):
             self.provider = (
                 ui.select(
                     list(self.services.llm_providers),
