@@ -72,8 +72,7 @@ class WorkerPool:
             if is_full or not server.is_alive:
                 continue
             try:
-                worker = server.fork(self.startup_timeout_s)
-                worker.wait_ready(self.startup_timeout_s)
+                worker = self._fork_ready(server)
             except FAILURES:
                 failures += 1
                 with self._changed:  # back off, but wake at once on close
@@ -81,6 +80,15 @@ class WorkerPool:
                 continue
             failures = 0
             self._add(worker)
+
+    def _fork_ready(self, server: ForkServer) -> Worker:
+        worker = server.fork(self.startup_timeout_s)
+        try:
+            worker.wait_ready(self.startup_timeout_s)
+        except BaseException:
+            worker.stop()
+            raise
+        return worker
 
     def _add(self, worker: Worker) -> None:
         with self._changed:
