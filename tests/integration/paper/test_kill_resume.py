@@ -60,14 +60,16 @@ def wait_until_mid_run(home, process, timeout_s=300):
 
 
 def stored(home):
+    # client order ids start with the runner id, which names the home's own local user
     orders = query(
         home,
-        "select client_order_id, side, quantity, status, filled_quantity, average_price "
-        "from paper_orders order by client_order_id",
+        "select substr(client_order_id, instr(client_order_id, '-') + 1), side, quantity, "
+        "status, filled_quantity, average_price from paper_orders order by client_order_id",
     )
     fills = query(
         home,
-        "select o.client_order_id, f.timestamp, f.quantity, f.price, f.fees from paper_fills f "
+        "select substr(o.client_order_id, instr(o.client_order_id, '-') + 1), f.timestamp, "
+        "f.quantity, f.price, f.fees from paper_fills f "
         "join paper_orders o on o.id = f.order_id order by f.timestamp",
     )
     return orders, fills
