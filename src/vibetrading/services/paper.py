@@ -20,19 +20,17 @@ runners on an APScheduler scheduler, polling at each bar close.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
 from vibetrading.domain.risk import RiskConfig
 from vibetrading.domain.strategy import StrategySpec
-from vibetrading.domain.trading import CostModel, Symbol
+from vibetrading.domain.trading import Symbol
 from vibetrading.domain.trading.enums import (
     OrderSide,
     OrderType,
@@ -45,18 +43,29 @@ from vibetrading.domain.trading.orders import Fill, Order
 from vibetrading.errors import ConfigError, NotFound, OrderRejected, SandboxViolation, SpecError
 from vibetrading.services.backtests import spec_options
 from vibetrading.services.market_data import MarketDataService
-from vibetrading.services.paper_events import PaperEventHub
-from vibetrading.services.ports import (
-    CodeRunner,
-    PaperRunnerRepository,
-    RunnerRecord,
-    SimulatedBroker,
+from vibetrading.services.paper_config import (
+    ACTIVE,
+    ENDED,
+    POLL_GRACE_S,
+    BrokerFactory,
+    PaperRequest,
+    SavedStrategy,
+    StrategyLoader,
+    StrategySaver,
+    bar_length,
+    check_mode,
+    derive_runner_id,
+    manual_id,
+    next_bar_close,
+    runner_config,
+    violations,
 )
+from vibetrading.services.paper_events import PaperEventHub
+from vibetrading.services.ports import CodeRunner, PaperRunnerRepository, RunnerRecord
 from vibetrading.services.runner import (
     CodeSignals,
     EventCallback,
     PaperEvent,
-    RunnerConfig,
     RunSummary,
     SignalSource,
     SpecSignals,
@@ -64,6 +73,7 @@ from vibetrading.services.runner import (
 )
 
 __all__ = [
+    "POLL_GRACE_S",
     "BrokerFactory",
     "PaperEvent",
     "PaperEventHub",
@@ -74,67 +84,6 @@ __all__ = [
     "StrategySaver",
     "next_bar_close",
 ]
-
-Feed = Literal["replay", "live"]
-_ACTIVE = ("created", "running")
-_ENDED = ("finished", "failed")
-POLL_GRACE_S = 5.0
-"""Seconds after a bar's close before a live runner polls (providers publish late)."""
-
-
-class BrokerFactory(Protocol):
-    """Build the simulated broker of a mode for some symbols and a starting cash."""
-
-    def __call__(
-        self,
-        mode: TradingMode,
-        symbols: dict[str, Symbol],
-        cash: float,
-        risk: RiskConfig,
-        costs: dict[str, CostModel],
-        *,
-        max_volume_share: float | None = None,
-    ) -> SimulatedBroker:
-        """Return a fresh broker."""
-        ...
-
-
-@dataclass(frozen=True)
-class SavedStrategy:
-    """A strategy from the library: a spec, or code for the sandbox."""
-
-    spec: StrategySpec | None = None
-    code: str | None = None
-
-
-StrategyLoader = Callable[[str, str], SavedStrategy]
-"""Return the current version of (user id, strategy id); raise NotFound when there is none."""
-
-StrategySaver = Callable[[str, StrategySpec | None, str | None], str]
-"""Store (user id, spec or code) as a strategy of the user; return its id."""
-
-
-@dataclass(frozen=True)
-class PaperRequest:
-    """What to paper-trade: exactly one of strategy text, spec, code or a saved strategy.
-
-    `risk` holds the pre-trade caps (order notional, position value, daily loss; None
-    is off); `max_volume_share` caps each fill at that share of the bar's volume.
-    """
-
-    symbol: str
-    strategy: str | None = None
-    spec: StrategySpec | None = None
-    code: str | None = None
-    strategy_id: str | None = None
-    mode: TradingMode = TradingMode.PAPER
-    feed: Feed = "replay"
-    start: str | None = None
-    end: str | None = None
-    speed: float | None = None  # bars per second; None = as fast as possible
-    cash: float = 100_000.0
-    risk: RiskConfig = field(default_factory=RiskConfig)
-    max_volume_share: float | None = None
 
 
 def _utc_now() -> pd.Timestamp:
@@ -187,7 +136,7 @@ class PaperTradingService:
         Unsafe code is refused (SandboxViolation with the safety report) before anything
         is stored.
         """
-        _check_mode(request.mode)
+        check_mode(request.mode)
         spec, code = self._strategy(request)
         symbol = self.market_data.resolve_symbol(request.symbol)
         config: dict[str, Any] = {
@@ -208,7 +157,7 @@ class PaperTradingService:
         }
         if self.user_id is not None:
             config["user_id"] = self.user_id
-        runner_id = _runner_id(config)
+        runner_id = derive_runner_id(config)
         existing = self.repository.get_runner(runner_id)
         if existing is not None:
             return existing
@@ -254,7 +203,7 @@ class PaperTradingService:
     def resume(self, runner_id: str) -> RunnerRecord:
         """Mark a created or stopped live runner running again (polls then trade it)."""
         record = self._record(runner_id)
-        if record.status in _ENDED:
+        if record.status in ENDED:
             raise OrderRejected(f"Runner {runner_id} has {record.status}; start a new one.")
         self.repository.set_status(runner_id, "running")
         self._emit(record, "runner", {"status": "running"})
@@ -267,7 +216,7 @@ class PaperTradingService:
         not running (stopped, finished, failed) is left as it is.
         """
         record = self._record(runner_id)
-        if record.status not in _ACTIVE:
+        if record.status not in ACTIVE:
             return self.summary(runner_id)
         with self._failing(record):
             runner, bars = self._runner(record, live=True)
@@ -319,7 +268,7 @@ class PaperTradingService:
         records = [self._record(runner_id)] if runner_id else self._records()
         stopped = []
         for record in records:
-            if record.status not in _ACTIVE:
+            if record.status not in ACTIVE:
                 continue
             self.repository.set_status(record.runner_id, "stopped")
             self._emit(record, "runner", {"status": "stopped"})
@@ -360,7 +309,7 @@ class PaperTradingService:
         record = self._account_for(self.market_data.resolve_symbol(symbol).code, runner_id)
         runner, _ = self._runner(record, load_bars=False)
         order = Order(
-            client_order_id=client_order_id or _manual_id(record, runner.bars_done),
+            client_order_id=client_order_id or manual_id(record, runner.bars_done),
             symbol=str(record.config["symbol"]),
             side=side,
             quantity=quantity,
@@ -369,7 +318,7 @@ class PaperTradingService:
             time_in_force=TimeInForce.GTC,
             created_at=self.clock() if record.config.get("feed") == "live" else None,
         )
-        if record.status in _ENDED:
+        if record.status in ENDED:
             result = order.rejected(
                 RejectReason.MARKET_CLOSED,
                 f"runner {record.runner_id} has {record.status}, no bar is left to fill it; "
@@ -413,7 +362,7 @@ class PaperTradingService:
             record.runner_id
             for record in self._records()
             if record.config.get("feed") == "live"
-            and record.status in _ACTIVE
+            and record.status in ACTIVE
             and self.schedule_runner(scheduler, record.runner_id)
         ]
 
@@ -439,7 +388,7 @@ class PaperTradingService:
             )
             return True
         timeframe = str(record.config["timeframe"])
-        length = pd.Timedelta(_bar_length(timeframe))
+        length = pd.Timedelta(bar_length(timeframe))
         first = next_bar_close(timeframe, self.clock()) + pd.Timedelta(seconds=POLL_GRACE_S)
         scheduler.add_job(
             self.poll,
@@ -496,7 +445,7 @@ class PaperTradingService:
             raise ConfigError("Code strategies need the sandbox, which this service lacks.")
         report = self.code_runner.check(code)
         if report.get("is_safe") is not True:
-            raise SandboxViolation(f"Unsafe code: {_violations(report)}", report=report)
+            raise SandboxViolation(f"Unsafe code: {violations(report)}", report=report)
         return code
 
     @contextmanager
@@ -576,7 +525,7 @@ class PaperTradingService:
             max_volume_share=config.get("max_volume_share"),
         )
         runner = StrategyRunner(
-            _runner_config(
+            runner_config(
                 record.runner_id, symbol.code, options, self.snapshot_abs, self.snapshot_rel
             ),
             broker,
@@ -595,7 +544,7 @@ class PaperTradingService:
     ) -> pd.DataFrame:
         start = config.get("start")
         timeframe = str(config["timeframe"])
-        length = pd.Timedelta(_bar_length(timeframe))
+        length = pd.Timedelta(bar_length(timeframe))
         now = self.clock()
         if live:
             start = (now - 2 * window * length).isoformat()
@@ -622,72 +571,3 @@ class PaperTradingService:
         self.events.publish(event)
         if self.on_event is not None:
             self.on_event(event)
-
-
-def next_bar_close(timeframe: str, now: pd.Timestamp) -> pd.Timestamp:
-    """Return the end of the bar of `timeframe` that is forming at `now` (UTC).
-
-    Bars are aligned on the epoch: daily bars end at midnight UTC, hourly bars on the hour.
-
-    >>> str(next_bar_close("1h", pd.Timestamp("2024-01-02 10:20", tz="UTC")))
-    '2024-01-02 11:00:00+00:00'
-    """
-    return now.floor(_bar_length(timeframe)) + pd.Timedelta(_bar_length(timeframe))
-
-
-def _violations(report: dict[str, Any]) -> str:
-    failed = [c for c in report.get("checks", []) if not c.get("passed")]
-    if not failed:
-        return "the sandbox could not confirm it is safe"
-    parts = []
-    for check in failed:
-        where = f" (line {check['line']})" if check.get("line") else ""
-        parts.append(f"{check.get('name')}{where}: {check.get('message')}")
-    return "; ".join(parts)
-
-
-def _check_mode(mode: TradingMode) -> None:
-    if mode is TradingMode.OFF:
-        raise ConfigError("Trading is OFF: choose --mode paper or dry_run.")
-    if mode is TradingMode.LIVE:
-        raise ConfigError(
-            "LIVE trading is not available to strategy runners; choose --mode paper or "
-            "dry_run (real orders need the exchange gateway, credentials and a confirmation)."
-        )
-
-
-def _runner_config(
-    runner_id: str,
-    code: str,
-    options: dict[str, Any],
-    snapshot_abs: float,
-    snapshot_rel: float,
-) -> RunnerConfig:
-    return RunnerConfig(
-        runner_id=runner_id,
-        symbol=code,
-        direction=options.get("direction", "long"),
-        size=float(options.get("size", 1.0)),
-        size_type=str(options.get("size_type", "percent")),
-        stop_loss=options.get("stop_loss"),
-        take_profit=options.get("take_profit"),
-        trailing_stop=options.get("trailing_stop"),
-        max_holding_bars=options.get("max_holding_bars"),
-        snapshot_abs=snapshot_abs,
-        snapshot_rel=snapshot_rel,
-    )
-
-
-def _runner_id(config: dict[str, Any]) -> str:
-    identity = {k: v for k, v in config.items() if k != "speed"}  # a resume may change speed
-    text = json.dumps(identity, sort_keys=True, default=str)
-    return "r" + hashlib.sha256(text.encode()).hexdigest()[:11]
-
-
-def _manual_id(record: RunnerRecord, bars_done: int) -> str:
-    return f"{record.runner_id}-manual-{bars_done}-{time.time_ns() % 10**9}"
-
-
-def _bar_length(timeframe: str) -> str:
-    lengths = {"1m": "1min", "5m": "5min", "15m": "15min", "30m": "30min", "1h": "1h", "4h": "4h"}
-    return lengths.get(timeframe, "1D")
