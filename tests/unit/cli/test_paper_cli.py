@@ -163,3 +163,50 @@ def test_paper_start_unsafe_code_is_refused_with_report_and_nothing_saved(tmp_pa
 def test_paper_order_without_account_is_not_found():
     with pytest.raises(NotFound):
         run("paper", "order", "SPX", "buy", "1")
+
+
+class LiveService:
+    """A paper service whose live runner has two polls before someone stops it."""
+
+    def __init__(self):
+        self.calls = []
+        self.polls = 0
+
+    def resume(self, runner_id):
+        self.calls.append("resume")
+
+    def poll(self, runner_id):
+        import pandas as pd
+
+        from vibetrading.services.runner import RunSummary
+
+        self.polls += 1
+        self.calls.append("poll")
+        cursor = pd.Timestamp("2024-01-02", tz="UTC") + pd.Timedelta(days=self.polls)
+        return RunSummary(
+            runner_id, "SPX", [], 100_000.0, 100_000.0, self.polls, 0, 0, cursor, "paper"
+        )
+
+    def next_poll_at(self, runner_id):
+        import pandas as pd
+
+        return pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=2)
+
+    def runner(self, runner_id):
+        return {"status": "running" if self.polls < 3 else "stopped"}
+
+
+def test_paper_live_loop_sleeps_until_the_next_bar_close_and_ends_on_stop():
+    from rich.console import Console
+
+    from vibetrading.cli.paper import _run_live
+
+    service = LiveService()
+    sleeps = []
+
+    summary = _run_live(service, "r1", Console(file=None, quiet=True), sleep=sleeps.append)
+
+    assert service.calls == ["resume", "poll", "poll", "poll"]
+    assert len(sleeps) == 2
+    assert all(7_000 < s <= 7_200 for s in sleeps)  # about two hours: the next bar close
+    assert summary.bars == 3

@@ -553,3 +553,54 @@ def test_schedule_runner_puts_a_replay_on_the_scheduler_at_once(service):
     assert trigger is None
     assert options["kwargs"] == {"speed": 50.0}
     assert func == service.run
+
+
+def test_event_hub_delivers_from_other_threads_to_the_subscribed_user_only():
+    import asyncio
+    import threading
+
+    from vibetrading.services.paper import PaperEvent, PaperEventHub
+
+    hub = PaperEventHub()
+
+    async def scenario():
+        mine = hub.subscribe("alice")
+        one_runner = hub.subscribe("alice", runner_id="r2")
+        publish = [
+            PaperEvent("order", "r1", {"n": 1}, user_id="bob"),
+            PaperEvent("order", "r1", {"n": 2}, user_id="alice"),
+            PaperEvent("fill", "r2", {"n": 3}, user_id="alice"),
+        ]
+        thread = threading.Thread(target=lambda: [hub.publish(e) for e in publish])
+        thread.start()
+        thread.join()
+        got = [await asyncio.wait_for(anext(mine), 1.0) for _ in range(2)]
+        only = await asyncio.wait_for(anext(one_runner), 1.0)
+        mine.close()
+        one_runner.close()
+        return got, only
+
+    got, only = asyncio.run(scenario())
+
+    assert [e.data["n"] for e in got] == [2, 3]
+    assert only.to_dict() == {"type": "fill", "runner_id": "r2", "data": {"n": 3}}
+    assert hub.subscribers == 0
+
+
+def test_event_hub_drops_the_oldest_events_of_a_slow_subscriber():
+    import asyncio
+
+    from vibetrading.services.paper import PaperEvent, PaperEventHub
+
+    hub = PaperEventHub(max_queued=2)
+
+    async def scenario():
+        with_events = hub.subscribe(None)
+        for n in range(5):
+            hub.publish(PaperEvent("account", "r1", {"n": n}))
+        await asyncio.sleep(0)  # the loop runs the queued hand-overs
+        kept = [(await anext(with_events)).data["n"] for _ in range(2)]
+        with_events.close()
+        return kept
+
+    assert asyncio.run(scenario()) == [3, 4]
