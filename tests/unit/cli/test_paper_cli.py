@@ -210,3 +210,48 @@ def test_paper_live_loop_sleeps_until_the_next_bar_close_and_ends_on_stop():
     assert len(sleeps) == 2
     assert all(7_000 < s <= 7_200 for s in sleeps)  # about two hours: the next bar close
     assert summary.bars == 3
+
+
+@pytest.fixture
+def sandbox_closed_after():
+    from vibetrading.adapters.sandbox.code_runner import close_shared_sandbox
+
+    yield
+    close_shared_sandbox()
+
+
+def _saved_code(code):
+    from vibetrading.bootstrap import build_store
+    from vibetrading.bootstrap_paper import LOCAL_USER_EMAIL
+
+    store = build_store()
+    user = store.users.get_by_email(LOCAL_USER_EMAIL) or store.users.create(
+        email=LOCAL_USER_EMAIL, password_hash="!"
+    )
+    return store.strategies.create(user.id, name="saved code", kind="code", code=code).id
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("sandbox_closed_after")
+def test_paper_start_saved_code_strategy_by_id_runs_in_the_sandbox():
+    from pathlib import Path
+
+    examples = Path(__file__).parents[3] / "examples" / "code_strategies"
+    strategy_id = _saved_code((examples / "sma_cross.py").read_text(encoding="utf-8"))
+
+    result = run(
+        "paper", "start", strategy_id, "--symbol", "SPX",
+        "--start", "2005-01-01", "--end", "2012-12-31", "--format", "json",
+    )  # fmt: skip
+
+    document = json.loads(result.stdout)
+    assert document["trades"]
+    status = json.loads(run("paper", "status", "--format", "json").stdout)
+    assert status[0]["status"] == "finished"
+
+
+def test_paper_start_saved_unsafe_code_by_id_is_refused():
+    strategy_id = _saved_code("import os\n\ndef signals(data, params):\n    return os.listdir()\n")
+
+    with pytest.raises(SandboxViolation):
+        run("paper", "start", strategy_id, "--symbol", "SPX")
