@@ -258,3 +258,33 @@ def test_run_report_lists_the_process_protections_in_force(sandbox, bars):
     assert process["system calls"].startswith("seccomp filter on")
     if os.getuid() == 0:
         assert process["privileges"].startswith("dropped root to nobody")
+
+
+def test_code_runner_warm_up_starts_the_sandbox_before_any_run(bars):
+    built = []
+
+    def build():
+        if not built:
+            built.append(CodeSandbox(workers=1))
+        return built[0]
+
+    runner = SandboxCodeRunner(build)
+    try:
+        started = runner.warm_up()
+
+        assert started is True
+        assert len(built) == 1
+        assert runner.warm_up(wait=True) is True
+        assert len(built[0].worker_pids) == 1
+        _, _, report = runner.run(BENIGN, bars, {"fast": 10})
+        assert report["is_safe"] is True
+        assert built[0].cold_starts == 0
+    finally:
+        built[0].close()
+
+
+def test_code_runner_warm_up_closed_sandbox_reports_not_ready():
+    box = CodeSandbox(workers=1)
+    box.close()
+
+    assert SandboxCodeRunner(box).warm_up(wait=True, timeout_s=1) is False

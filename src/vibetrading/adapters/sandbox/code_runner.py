@@ -1,8 +1,9 @@
 """The ``CodeRunner`` port over the sandbox, and the process-wide sandbox the entry points share.
 
 The server and the CLI both get their runner from ``bootstrap.build_backtests``; the
-sandbox behind it starts its first worker only when the first code strategy arrives,
-and stops its workers when the process exits.
+sandbox behind it starts when the first code strategy arrives, or earlier when the
+server calls ``SandboxCodeRunner.warm_up`` at start-up, and stops its workers when the
+process exits.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ class SandboxCodeRunner:
 
     def _get(self) -> CodeSandbox:
         return self._sandbox if isinstance(self._sandbox, CodeSandbox) else self._sandbox()
+
+    def warm_up(self, *, wait: bool = False, timeout_s: float | None = None) -> bool:
+        """Start the sandbox now, e.g. when a server starts, so the first run is warm.
+
+        The sandbox warms up in its own process (a second or two); by default this returns
+        at once. With `wait`, block until its workers are ready and return whether they
+        are (False on timeout; `timeout_s` defaults to the sandbox's start-up limit).
+        """
+        sandbox = self._get()
+        return sandbox.warm_up(timeout_s) if wait else True
 
     def run(
         self, source: str, bars: pd.DataFrame, params: Mapping[str, Any] | None = None
