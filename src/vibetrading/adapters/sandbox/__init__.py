@@ -4,7 +4,10 @@ Layers of defence, each with its own checks in the SafetyReport:
 
 1. ``policy``: static checks on the syntax tree, before anything runs;
 2. ``restricted``: RestrictedPython compilation and guarded, allowlisted module views;
-3. ``runner`` / ``worker``: a fresh, limited, network-less process per run;
+3. ``runner``, ``pool``, ``forkserver``, ``worker``, ``lockdown``, ``seccomp``: a
+   single-use process per run, forked from a freshly started zygote (never from the
+   server), without network or root, under resource limits, a seccomp filter and an
+   audit hook;
 4. ``output``: the returned signals are checked before the backtester sees them.
 """
 

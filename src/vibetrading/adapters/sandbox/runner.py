@@ -65,7 +65,10 @@ class SandboxLimits(BaseModel):
         description="Bytes of print output kept; more is a violation.",
     )
     startup_timeout_s: float = Field(
-        default=60.0, gt=0, le=600, description="Seconds a fresh worker may take to warm up."
+        default=60.0,
+        gt=0,
+        le=600,
+        description="Seconds the sandbox may take to start and warm up its worker processes.",
     )
 
 
