@@ -84,6 +84,13 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "card.open_dashboard": {"en": "Open dashboard", "zh": "打开回测面板"},
     "bt.running": {"en": "Running backtest…", "zh": "正在回测…"},
     "bt.done": {"en": "Backtest finished", "zh": "回测完成"},
+    "progress.loading_bars": {"en": "loading bars", "zh": "加载K线"},
+    "progress.computing_signals": {"en": "computing signals", "zh": "计算信号"},
+    "progress.simulating": {"en": "simulating", "zh": "模拟成交"},
+    "progress.computing_statistics": {"en": "computing statistics", "zh": "计算统计指标"},
+    "progress.using_synthetic_data": {"en": "using synthetic data", "zh": "使用合成数据"},
+    "progress.done": {"en": "done", "zh": "完成"},
+    "progress.failed": {"en": "failed", "zh": "失败"},
     "bt.failed": {"en": "Backtest failed", "zh": "回测失败"},
     "bt.none": {
         "en": "No backtest yet. Describe an idea in the chat and press Backtest.",

@@ -525,3 +525,11 @@ def test_copilot_for_talks_to_the_users_own_provider_with_their_key():
         {"provider": "deepseek", "api_key": key, "base_url": None, "model": "deepseek-chat"}
     ]
     assert copilot_for(services, "bob") is base
+
+
+def test_progress_status_text_in_chinese_and_unknown_kept():
+    from vibetrading.web.components.progress import status_text
+
+    assert status_text("loading bars", "zh") == "加载K线"
+    assert status_text("done", "en") == "done"
+    assert status_text("something new", "zh") == "something new"

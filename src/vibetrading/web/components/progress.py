@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["ProgressState", "progress_bar"]
+from vibetrading.web.i18n import STRINGS, Lang, t
+
+__all__ = ["ProgressState", "progress_bar", "status_text"]
 
 
 class ProgressState:
@@ -28,11 +30,17 @@ class ProgressState:
             return self.fraction, self.status
 
 
-def progress_bar(state: ProgressState, *, interval_s: float = 0.1) -> Any:
+def status_text(status: str, lang: Lang) -> str:
+    """Return a service's progress status ("loading bars", ...) in `lang` when known."""
+    key = "progress." + status.strip().lower().replace(" ", "_")
+    return t(key, lang) if key in STRINGS else status
+
+
+def progress_bar(state: ProgressState, *, lang: Lang = "en", interval_s: float = 0.1) -> Any:
     """Add a linear progress bar with a status label that follows `state`; return the box.
 
     Its timer lives inside the box (deleting the box stops it) and stops by itself once
-    the work is done.
+    the work is done. Known statuses are written in `lang`.
     """
     from nicegui import ui
 
@@ -43,7 +51,7 @@ def progress_bar(state: ProgressState, *, interval_s: float = 0.1) -> Any:
         def refresh() -> None:
             fraction, status = state.snapshot()
             bar.value = fraction
-            label.text = f"{fraction:.0%} · {status}" if status else ""
+            label.text = f"{fraction:.0%} · {status_text(status, lang)}" if status else ""
             if fraction >= 1.0:
                 timer.cancel()
 

@@ -177,7 +177,7 @@ class _Chat:
             box = ui.column().classes("w-full")
             with box:
                 ui.label(t("bt.running", self.lang)).classes("text-sm")
-                progress_bar(progress)
+                progress_bar(progress, lang=self.lang)
         self.scroll()
         record = await run_backtest(
             self.services,
@@ -304,7 +304,7 @@ class _Chat:
                 self.pending_box = ui.column().classes("w-full")
                 with self.pending_box:
                     ui.label(t("bt.running", self.lang)).classes("text-sm")
-                    progress_bar(self.pending)
+                    progress_bar(self.pending, lang=self.lang)
         elif kind == "backtest_progress" and self.pending is not None:
             self.pending.update(float(data.get("fraction", 0.0)), str(data.get("message", "")))
         elif kind == "backtest_result":

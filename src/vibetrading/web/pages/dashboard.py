@@ -231,7 +231,7 @@ class _Settings:
         progress = ProgressState()
         self.progress_box.clear()
         with self.progress_box:
-            progress_bar(progress)
+            progress_bar(progress, lang=self.lang)
         record = await run_backtest(
             self.services,
             self.state,

@@ -122,7 +122,7 @@ class _Editor:
 
         progress = ProgressState()
         with self.card_box:
-            bar = progress_bar(progress)
+            bar = progress_bar(progress, lang=self.lang)
         record = await run_backtest(
             self.services,
             self.state,
