@@ -44,12 +44,14 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float)
     raise RuntimeError(f"the server did not answer {url} within {timeout_s} s")
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``vibetrading serve`` on a free port and return its base URL."""
-    home = tmp_path_factory.mktemp("e2e-home")
+def _serve(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "VIBETRADING_HOME": str(home), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    env = {
+        **os.environ,
+        "VIBETRADING_HOME": str(home),
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+        **(extra_env or {}),
+    }
     env.pop("VIBETRADING_REDIS_URL", None)
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
@@ -69,6 +71,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``vibetrading serve`` (local mode) on a free port and return its base URL."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-home"))
+
+
+@pytest.fixture(scope="module")
+def multi_user_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``vibetrading serve`` in multi-user mode (login required); return its URL."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-multi-home"), {"VIBETRADING_MULTI_USER": "1"})
 
 
 # module scope: Playwright's sync API keeps an event loop running in this thread while it
