@@ -172,6 +172,8 @@ def test_phone_width_chat_conversations_and_dashboard(browser, server_url, shot)
         expect(page.get_by_role("button", name="New chat")).to_be_visible()
         page.get_by_role("button", name="Conversations").click()
         expect(page.locator(".q-menu").get_by_text("buy when RSI(14)").first).to_be_visible()
+        page.wait_for_timeout(500)  # the menu fades in
+        box = page.locator(".q-menu").bounding_box()
         shot(page, "phone-conversations", full_page=False)
         page.keyboard.press("Escape")
         _ask(page, IDEA_EN)
@@ -186,3 +188,6 @@ def test_phone_width_chat_conversations_and_dashboard(browser, server_url, shot)
         context.close()
 
     assert width <= 400  # nothing wider than the phone
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390  # the conversation menu fits on the screen

@@ -419,8 +419,8 @@ def _sidebar(chat: _Chat, lang: Lang) -> None:
                 ui.button(t("chat.conversations", lang), icon="history")
                 .props("outline no-caps")
                 .mark("phone-conversations"),
-                ui.menu(),
-                ui.column().classes("p-3 gap-1 w-72 max-w-[85vw]"),
+                ui.menu().props('anchor="bottom right" self="top right"'),
+                ui.column().classes("p-3 gap-1 w-64 max-w-[85vw]"),
             ):
                 _conversation_list(chat, lang)
 
