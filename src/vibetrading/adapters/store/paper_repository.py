@@ -127,7 +127,8 @@ class SqlPaperRunnerRepository:
         """
         now = self._clock()
         with self._db.transaction(), self._db.session() as session:
-            runner = self._runner(session, step.runner_id)
+            # locked: a stop committed while this bar is written waits for it, or wins
+            runner = self._runner(session, step.runner_id, lock=True)
             if runner.status == "stopped":
                 return runner.status
             account_id = runner.account_id
@@ -245,8 +246,8 @@ class SqlPaperRunnerRepository:
                 session.execute(delete(table).where(table.account_id == account_id))
             session.execute(delete(PaperAccountRow).where(PaperAccountRow.id == account_id))
 
-    def _runner(self, session: Session, runner_id: str) -> PaperRunnerRow:
-        row = session.get(PaperRunnerRow, runner_id)
+    def _runner(self, session: Session, runner_id: str, *, lock: bool = False) -> PaperRunnerRow:
+        row = session.get(PaperRunnerRow, runner_id, with_for_update=lock)
         if row is None:
             raise NotFound(f"No paper runner {runner_id!r}.")
         return row
