@@ -73,16 +73,17 @@ def isolate(parent_pid: int) -> list[tuple[str, str]]:
 def _isolate_network(is_root: bool) -> str:
     flags = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
     where = "network namespace" if is_root else "user and network namespace"
+    guards = "the seccomp filter and the audit hook" if seccomp.is_supported() else "the audit hook"
     try:
         if _libc().unshare(flags) == 0:
-            return f"own {where} with no interfaces; sockets refused as well"
+            return (
+                f"own {where}, with no interface up (not even loopback); "
+                f"sockets are refused by {guards} as well"
+            )
         reason = os.strerror(ctypes.get_errno())
     except (OSError, AttributeError) as e:
         reason = str(e)
-    return (
-        f"no network namespace (the kernel refused one: {reason}); "
-        "sockets refused by the seccomp filter and the audit hook"
-    )
+    return f"no network namespace (the kernel refused one: {reason}); sockets refused by {guards}"
 
 
 def _drop_root() -> str:
