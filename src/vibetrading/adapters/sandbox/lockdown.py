@@ -14,7 +14,9 @@ Root and the process count: the kernel skips RLIMIT_NPROC for root and for holde
 CAP_SYS_RESOURCE or CAP_SYS_ADMIN, and a user namespace alone does not change that (the
 kernel user stays root). So a root worker becomes ``nobody``; when the Python install is
 private to root (``/root/.pyenv``), it keeps one capability, CAP_DAC_READ_SEARCH, to read
-it, and the seccomp filter refuses ``open_by_handle_at``, the one escape that grants.
+it. That lets the kernel allow reading any file, so the report says so; the audit hook
+still limits opens to the Python install, and the seccomp filter refuses
+``open_by_handle_at``, the known escape through that capability.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ def _drop_root() -> str:
     if needs_reading:
         return (
             f"dropped root to nobody (uid {NOBODY}), keeping only CAP_DAC_READ_SEARCH "
-            "to read the Python install, which is private to root"
+            "(the kernel lets it read any file; the audit hook allows only the Python "
+            "install) because the Python install is private to root"
         )
     return f"dropped root to nobody (uid {NOBODY}) with no capabilities"
 
