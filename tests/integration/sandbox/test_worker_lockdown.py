@@ -77,6 +77,7 @@ attempts = {
     "socket": lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close(),
     "signal parent": lambda: os.kill(os.getppid(), 0),
     "thread": thread, "signal self": raise_to_self,
+    "read host file": lambda: open("/etc/shadow").read(1) and "read",
 }
 for name, action in attempts.items():
     if name in steps or "all" in steps:
@@ -119,11 +120,14 @@ def test_lockdown_full_worker_refuses_processes_sockets_and_signals(
     outcome = lock_down("isolate,restrict,hook,all", listener)
 
     results = outcome["results"]
-    for route in ("fork", "posix_spawn", "system", "subprocess", "socket", "signal parent"):
+    for route in (
+        "fork", "posix_spawn", "system", "subprocess", "socket", "signal parent", "read host file",
+    ):  # fmt: skip
         assert results[route].startswith("refused: "), (route, results[route])
     assert "the sandbox refused 'os.fork'" in results["fork"]
     assert "the sandbox refused 'subprocess.Popen'" in results["subprocess"]
     assert "the sandbox refused 'socket." in results["socket"]
+    assert "reading files is not allowed" in results["read host file"]
     assert set(outcome["report"]) == {
         "network", "privileges", "process limits", "process count", "system calls",
     }  # fmt: skip
@@ -141,6 +145,9 @@ def test_lockdown_kernel_refuses_processes_without_the_audit_hook(
     assert report["process count"].startswith("RLIMIT_NPROC=0 in force")
     assert report["system calls"].startswith("seccomp filter on")
     assert results["signal self"] == "ran: 'delivered'"
+    # without the audit hook, file reads are up to the kernel: the report says which way
+    can_read = "read any file" in report["privileges"] or "as root" in report["privileges"]
+    assert results["read host file"].startswith("ran: " if can_read else "refused: ")
 
 
 def test_lockdown_process_count_in_force_after_isolate(
