@@ -18,6 +18,7 @@ never needs a network::
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Generator, Iterator, Sequence
@@ -46,6 +47,7 @@ from vibetrading.services.copilot_prompts import (
     tool_definitions,
 )
 from vibetrading.services.copilot_runs import BacktestRunner, run_summary
+from vibetrading.services.jobs import JobService
 from vibetrading.services.ports import (
     BacktestRepository,
     ConversationRepository,
@@ -54,6 +56,7 @@ from vibetrading.services.ports import (
     LLMMessage,
     LLMToolCall,
     LLMUsage,
+    Store,
     StrategyDrafter,
     StrategyRepository,
 )
@@ -167,6 +170,20 @@ class CopilotService:
         self.structured_output = structured_output
         self._runner = BacktestRunner(backtests, runs=runs, start=start, end=end)
         self._history = ChatHistory(conversations, strategies)
+
+    def with_llm(self, llm: LLMClient | None, *, secrets: Sequence[str] = ()) -> CopilotService:
+        """Return this copilot talking to `llm`, also redacting `secrets` from its output.
+
+        The copy shares the repositories and the backtest runner (and so its jobs).
+        """
+        mine = copy.copy(self)
+        mine.llm = llm
+        mine.secrets = (*self.secrets, *(secret for secret in secrets if secret))
+        return mine
+
+    def run_backtests_as_jobs(self, jobs: JobService, store: Store) -> None:
+        """Run the chat's backtests as jobs of `jobs`, with their runs kept in `store`."""
+        self._runner.use_jobs(jobs, store)
 
     # -- the chat ------------------------------------------------------------------------
 

@@ -313,10 +313,10 @@ def run_backtests_as_jobs(copilot: Any, jobs: JobService, store: Store) -> bool:
     `jobs` should run `COPILOT_BACKTEST_JOB` in process (see `JobService`) so that the
     chat stays as fast as before.
     """
-    runner = getattr(copilot, "_runner", None)  # the CopilotService builds its own runner
-    if not isinstance(runner, BacktestRunner):
+    attach = getattr(copilot, "run_backtests_as_jobs", None)
+    if attach is None:
         return False
-    runner.use_jobs(jobs, store)
+    attach(jobs, store)
     return True
 
 

@@ -8,7 +8,6 @@ copilot talking to that provider with that user's key.
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -74,7 +73,4 @@ def copilot_for(services: WebServices, owner: str) -> Any:
     except VibeTradingError as e:
         _logger.warning("the user's LLM provider is not usable: %s", e)
         return base
-    mine = copy.copy(base)  # the same repositories and runner, another model
-    mine.llm = llm
-    mine.secrets = (*tuple(getattr(base, "secrets", ())), credentials.api_key or "")
-    return mine
+    return base.with_llm(llm, secrets=[credentials.api_key or ""])

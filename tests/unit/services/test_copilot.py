@@ -139,6 +139,15 @@ def test_chat_without_store_still_answers():
     assert copilot.usage("local")["total_tokens"] == 0
 
 
+def test_with_llm_copy_uses_the_new_model_and_redacts_its_key(copilot):
+    mine = copilot.with_llm(None, secrets=["sk-user-0123456789", ""])
+
+    assert mine is not copilot
+    assert mine.llm is None
+    assert mine.secrets == (*copilot.secrets, "sk-user-0123456789")
+    assert mine.conversations is copilot.conversations
+
+
 def test_chat_event_as_dict_has_type_and_data():
     assert ChatEvent("token", {"text": "a"}).as_dict() == {"type": "token", "data": {"text": "a"}}
 

@@ -510,7 +510,12 @@ def test_copilot_for_talks_to_the_users_own_provider_with_their_key():
     key = "sk-user-0123456789abcdef"
     settings = memory_user_settings()
     settings.save_llm("alice", provider="deepseek", api_key=key, model="deepseek-chat")
-    base = SimpleNamespace(llm="server-llm", secrets=("server-key",))
+
+    class Copilot(SimpleNamespace):
+        def with_llm(self, llm, *, secrets):
+            return Copilot(llm=llm, secrets=(*self.secrets, *secrets))
+
+    base = Copilot(llm="server-llm", secrets=("server-key",))
     built: list[dict] = []
     services = SimpleNamespace(
         copilot=base, user_settings=settings, llm_factory=lambda **kw: built.append(kw) or "mine"
