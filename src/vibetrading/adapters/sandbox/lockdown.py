@@ -60,7 +60,7 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def isolate(parent_pid: int) -> list[tuple[str, str]]:
+def isolate(parent_pid: int) -> list[tuple[str, str]]:  # pragma: no cover - worker process only
     """Leave the network, drop root and die with `parent_pid`; return what holds.
 
     Call it in a fresh single-threaded process before reading any untrusted input.
@@ -72,7 +72,7 @@ def isolate(parent_pid: int) -> list[tuple[str, str]]:
     return [("network", network), ("privileges", user)]
 
 
-def _isolate_network(is_root: bool) -> str:
+def _isolate_network(is_root: bool) -> str:  # pragma: no cover - worker process only
     flags = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
     where = "network namespace" if is_root else "user and network namespace"
     guards = "the seccomp filter and the audit hook" if seccomp.is_supported() else "the audit hook"
@@ -88,7 +88,7 @@ def _isolate_network(is_root: bool) -> str:
     return f"no network namespace (the kernel refused one: {reason}); sockets refused by {guards}"
 
 
-def _drop_root() -> str:
+def _drop_root() -> str:  # pragma: no cover - worker process only
     needs_reading = not all(_readable_by_others(path) for path in _install_paths())
     libc = _libc()
     try:
@@ -113,7 +113,7 @@ def _drop_root() -> str:
     return f"dropped root to nobody (uid {NOBODY}) with no capabilities"
 
 
-def _keep_only(libc: ctypes.CDLL, mask: int) -> None:
+def _keep_only(libc: ctypes.CDLL, mask: int) -> None:  # pragma: no cover - worker process only
     header = _CapabilityHeader(_CAPABILITY_VERSION_3, 0)
     data = (_CapabilityData * 2)()
     data[0].effective = data[0].permitted = mask
@@ -141,14 +141,16 @@ def _readable_by_others(path: str) -> bool:
     return True
 
 
-def _die_with(parent_pid: int) -> None:
+def _die_with(parent_pid: int) -> None:  # pragma: no cover - worker process only
     # set after the uid change, which clears it; the parent may already be gone
     _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:
         os._exit(1)
 
 
-def restrict(limits: Mapping[str, Any]) -> list[tuple[str, str]]:
+def restrict(
+    limits: Mapping[str, Any],
+) -> list[tuple[str, str]]:  # pragma: no cover - worker process only
     """Apply the resource limits and the seccomp filter; return what holds.
 
     `limits` holds ``cpu_time_s`` and ``memory_mb`` (beyond the current size). Raises
@@ -181,7 +183,7 @@ def _address_space() -> int:
         os.close(statm)
 
 
-def _process_count() -> str:
+def _process_count() -> str:  # pragma: no cover - worker process only
     # probe the limit: as root (or with CAP_SYS_RESOURCE) the kernel lets the fork through
     try:
         child = os.fork()

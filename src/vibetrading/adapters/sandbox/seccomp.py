@@ -114,7 +114,7 @@ def _program(own_pid: int) -> list[tuple[int, int, int, int]]:
     return code
 
 
-def install_filter() -> str:
+def install_filter() -> str:  # pragma: no cover - worker process only
     """Install the filter on the calling process (for good); return what is now refused.
 
     Sets ``no_new_privs`` first, as the kernel requires. Raises OSError when the kernel

@@ -23,3 +23,9 @@ def test_install_paths_cover_the_interpreter_and_this_package():
     package = os.path.dirname(os.path.dirname(os.path.dirname(lockdown.__file__)))
     assert package in paths
     assert any(path.endswith("site-packages") for path in paths)
+
+
+def test_address_space_is_this_process_size_in_bytes():
+    size = lockdown._address_space()
+
+    assert size > 10 * 1024 * 1024
