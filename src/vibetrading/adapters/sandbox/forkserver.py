@@ -73,6 +73,7 @@ class Worker:
         self.directory = directory
         self._requests = os.fdopen(requests, "wb")
         self._replies = replies
+        self._is_stopped = False
         self.is_ready = False
 
     def wait_ready(self, timeout_s: float) -> None:
@@ -98,8 +99,9 @@ class Worker:
         return read_frame_before(self._replies, deadline, limit=limit)
 
     def kill(self) -> None:
-        """Kill the worker's whole process group now."""
-        self.server.kill(self.pid)
+        """Kill the worker's whole process group now (nothing once it was stopped)."""
+        if not self._is_stopped:
+            self.server.kill(self.pid)
 
     def exit_signal(self) -> int | None:
         """Return the signal that ended the worker, or None (still running, or it exited)."""
@@ -108,7 +110,10 @@ class Worker:
 
     def stop(self) -> None:
         """Kill the worker, wait until it is reaped and remove its pipes and directory."""
+        if self._is_stopped:
+            return
         self.kill()
+        self._is_stopped = True
         self.server.wait_exit(self.pid, 10.0)
         with contextlib.suppress(OSError):
             self._requests.close()
@@ -140,6 +145,10 @@ class ForkServer:
                 close_fds=True,
                 pass_fds=(theirs.fileno(),),
             )
+        except BaseException:
+            ours.close()
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
         finally:
             theirs.close()
         self._control = ours
@@ -270,7 +279,8 @@ class ForkServer:
             self._signal(pid)
 
     def _signal(self, pid: int) -> None:
-        # never signal a reaped worker: its process id may belong to someone else by now
+        # a reaped worker's id may be reused: signal only while no reaping was reported
+        # (the report follows the reaping within milliseconds; ids wrap only at pid_max)
         if pid not in self._exits:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)

@@ -210,20 +210,25 @@ class _Zygote:  # pragma: no cover - zygote process only
         if not message:
             return False
         request = json.loads(message)
-        if len(pipes) != 2:
-            for fd in pipes:
-                os.close(fd)
-            self.send({"event": "refused", "sequence": request.get("sequence")})
-            return True
-        pid = os.fork()
-        if pid == 0:
-            self.leave()
-            _become_worker(request, pipes, os.getppid())
+        pid = self.fork_worker(request, pipes) if len(pipes) == 2 else None
         for fd in pipes:
             os.close(fd)
+        if pid is None:
+            self.send({"event": "refused", "sequence": request.get("sequence")})
+            return True
         self.workers.add(pid)
         self.send({"event": "forked", "pid": pid, "sequence": request.get("sequence")})
         return True
+
+    def fork_worker(self, request: dict[str, Any], pipes: list[int]) -> int | None:
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: refuse this one, keep serving
+            return None
+        if pid == 0:
+            self.leave()
+            _become_worker(request, pipes, os.getppid())
+        return pid
 
     def leave(self) -> None:
         signal.set_wakeup_fd(-1)
