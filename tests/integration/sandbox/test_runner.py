@@ -10,7 +10,13 @@ import time
 import psutil
 import pytest
 
-from vibetrading.adapters.sandbox import CodeSandbox, SandboxCodeRunner, SandboxLimits
+from vibetrading.adapters.sandbox import (
+    CodeSandbox,
+    SandboxCodeRunner,
+    SandboxLimits,
+    shared_sandbox,
+)
+from vibetrading.adapters.sandbox.code_runner import close_shared_sandbox
 from vibetrading.errors import SandboxViolation, StrategyError
 from vibetrading.testing import make_bars
 
@@ -288,3 +294,30 @@ def test_code_runner_warm_up_closed_sandbox_reports_not_ready():
     box.close()
 
     assert SandboxCodeRunner(box).warm_up(wait=True, timeout_s=1) is False
+
+
+def test_shared_sandbox_in_a_forked_child_is_its_own(bars):
+    parent_box = shared_sandbox()
+    assert parent_box.warm_up()
+    read, write = os.pipe()
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the forked child
+        try:
+            child_box = shared_sandbox()
+            verdict = b"1" if child_box is not parent_box and child_box.warm_up() else b"0"
+            close_shared_sandbox()
+            parent_box.close()  # a copy: must leave the parent's zygote alone
+            os.write(write, verdict)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+    try:
+        assert os.read(read, 1) == b"1"
+        assert parent_box.run(BENIGN, bars, {"fast": 5}).report.is_safe
+        assert shared_sandbox() is parent_box
+    finally:
+        os.close(read)
+        os.close(write)
+        close_shared_sandbox()

@@ -9,6 +9,7 @@ process exits.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,15 +23,21 @@ __all__ = ["SandboxCodeRunner", "close_shared_sandbox", "shared_sandbox"]
 
 _lock = threading.Lock()
 _shared: dict[str, CodeSandbox] = {}
+_owners: dict[str, int] = {}
 
 
 def shared_sandbox(limits: SandboxLimits | None = None) -> CodeSandbox:
-    """Return the process-wide sandbox, starting it on first use (stopped at exit)."""
+    """Return the process-wide sandbox, starting it on first use (stopped at exit).
+
+    A forked child never reuses its parent's sandbox (its zygote and threads belong to
+    the parent); it starts its own.
+    """
     with _lock:
         sandbox = _shared.get("sandbox")
-        if sandbox is None:
+        if sandbox is None or _owners.get("pid") != os.getpid():
             sandbox = CodeSandbox(limits=limits)
             _shared["sandbox"] = sandbox
+            _owners["pid"] = os.getpid()
             atexit.register(sandbox.close)
         return sandbox
 

@@ -152,6 +152,7 @@ class ForkServer:
         finally:
             theirs.close()
         self._control = ours
+        self._owner_pid = os.getpid()  # a forked copy of this process must not touch it
         self._on_change = on_change
         self._changed = threading.Condition()
         self._is_ready = False
@@ -281,7 +282,7 @@ class ForkServer:
     def _signal(self, pid: int) -> None:
         # a reaped worker's id may be reused: signal only while no reaping was reported
         # (the report follows the reaping within milliseconds; ids wrap only at pid_max)
-        if pid not in self._exits:
+        if pid not in self._exits and os.getpid() == self._owner_pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
 
@@ -292,6 +293,8 @@ class ForkServer:
 
     def close(self) -> None:
         """Stop the zygote; it kills every worker it still has before it exits."""
+        if os.getpid() != self._owner_pid:
+            return  # the zygote belongs to the process that started it
         with contextlib.suppress(OSError):
             self._control.shutdown(socket.SHUT_RDWR)
         try:

@@ -8,6 +8,7 @@ fresh one, which warms up in the background.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from vibetrading.adapters.sandbox.forkserver import ForkServer, Worker
@@ -32,6 +33,7 @@ class WorkerPool:
         self._changed = threading.Condition()
         self._is_closed = False
         self._cold_starts = 0
+        self._owner_pid = os.getpid()
         self._server = self._start_server()
         self._filler = threading.Thread(target=self._keep_filled, name="sandbox-pool", daemon=True)
         self._filler.start()
@@ -160,6 +162,8 @@ class WorkerPool:
             idle, self._idle = self._idle, []
             server = self._server
             self._changed.notify_all()
+        if os.getpid() != self._owner_pid:
+            return  # a forked copy: the workers and the zygote belong to the parent
         for worker in idle:
             worker.stop()
         server.close()
