@@ -13,9 +13,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vibetrading.domain.backtest import kernels as nb
+from vibetrading.domain.backtest import fill_kernels as nb
 
-__all__ = ["ORDER_COLUMNS", "TRADE_COLUMNS", "BacktestResult", "build_orders", "build_trades"]
+__all__ = [
+    "ORDER_COLUMNS",
+    "TRADE_COLUMNS",
+    "BacktestResult",
+    "KernelRecords",
+    "build_orders",
+    "build_trades",
+    "expand_fills",
+    "result_from_records",
+]
 
 TRADE_COLUMNS: tuple[str, ...] = (
     "symbol",
@@ -137,6 +146,100 @@ class BacktestResult:
     def to_json(self, *, include_stats: bool = False, indent: int | None = None) -> str:
         """Return ``to_dict()`` as a JSON string."""
         return json.dumps(self.to_dict(include_stats=include_stats), indent=indent)
+
+
+@dataclass(frozen=True, eq=False)
+class KernelRecords:
+    """What a simulation kernel returned, before it becomes frames.
+
+    `orders` and `trades` are the kernel's record arrays (``O_*`` and ``T_*`` columns).
+    `cash` (n,) and `positions` (n, m) are per bar, or None when the kernel wrote the
+    account after each fill instead (``O_CASH_AFTER`` and ``O_POSITION_AFTER``
+    columns of `orders`, one symbol).
+    """
+
+    index: pd.DatetimeIndex
+    codes: tuple[str, ...]
+    orders: npt.NDArray[np.float64]
+    trades: npt.NDArray[np.float64]
+    initial_cash: float
+    cash: npt.NDArray[np.float64] | None = None
+    positions: npt.NDArray[np.float64] | None = None
+
+
+class _RecordedResult(BacktestResult):
+    # A BacktestResult whose cash, positions, trades and orders are built on first access:
+    # frames nobody reads cost nothing (a sweep or a walk-forward reads the equity only).
+    _records: KernelRecords
+
+    def __init__(
+        self,
+        *,
+        equity: pd.Series,
+        records: KernelRecords,
+        settings: dict[str, Any],
+        benchmark: pd.Series | None,
+    ) -> None:
+        fixed = {"equity": equity, "settings": settings, "symbols": records.codes}
+        for name, value in {**fixed, "benchmark": benchmark, "_records": records}.items():
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def cash(self) -> pd.Series:
+        records = self._records
+        values, n = records.cash, len(records.index)
+        if values is None:
+            values = expand_fills(records.orders, nb.O_CASH_AFTER, records.initial_cash, n)
+        return pd.Series(values, index=records.index, name="cash", copy=False)
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        records = self._records
+        values, n = records.positions, len(records.index)
+        if values is None:
+            values = expand_fills(records.orders, nb.O_POSITION_AFTER, 0.0, n).reshape(-1, 1)
+        return pd.DataFrame(values, index=records.index, columns=list(records.codes), copy=False)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        return build_trades(self._records.trades, self._records.index, self._records.codes)
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        return build_orders(self._records.orders, self._records.index, self._records.codes)
+
+
+def result_from_records(
+    equity: npt.NDArray[np.float64],
+    records: KernelRecords,
+    *,
+    settings: dict[str, Any],
+    benchmark: pd.Series | None = None,
+) -> BacktestResult:
+    """Return the BacktestResult of a kernel run; its frames are built on first access."""
+    curve = pd.Series(equity, index=records.index, name="equity", copy=False)
+    return _RecordedResult(equity=curve, records=records, settings=settings, benchmark=benchmark)
+
+
+def expand_fills(
+    orders: npt.NDArray[np.float64], column: int, before: float, n: int
+) -> npt.NDArray[np.float64]:
+    """Return per bar the value of `column` at the last fill up to that bar (n values).
+
+    `orders` rows are in bar order; bars before the first fill hold `before`.
+    """
+    out = np.empty(n)
+    if len(orders) == 0:
+        out.fill(before)
+        return out
+    bars = orders[:, nb.O_BAR].astype(np.int64)
+    is_last = np.empty(len(bars), dtype=np.bool_)  # the last fill of each bar
+    np.not_equal(bars[1:], bars[:-1], out=is_last[:-1])
+    is_last[-1] = True
+    changes = bars[is_last]
+    out[: changes[0]] = before
+    out[changes[0] :] = np.repeat(orders[is_last, column], np.diff(changes, append=n))
+    return out
 
 
 def build_trades(

@@ -12,7 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vibetrading.domain.backtest import BacktestResult, run_signals
+from vibetrading.domain.backtest import (
+    BacktestResult,
+    event_kernels,
+    fast_kernels,
+    fill_kernels,
+    run_signals,
+)
 from vibetrading.domain.backtest import kernels as nb
 
 REL = 1e-9
@@ -256,10 +262,11 @@ def _interpreted_kernels() -> Iterator[None]:
     # Run every kernel as plain Python: the same code, without numba, so that coverage sees
     # it and the compiled results can be compared with the interpreted ones.
     with pytest.MonkeyPatch.context() as patch:
-        for name in dir(nb):
-            kernel = getattr(nb, name)
-            if name.endswith("_nb") and hasattr(kernel, "py_func"):
-                patch.setattr(nb, name, kernel.py_func)
+        for module in (nb, fill_kernels, event_kernels, fast_kernels):
+            for name in dir(module):
+                kernel = getattr(module, name)
+                if name.endswith("_nb") and hasattr(kernel, "py_func"):
+                    patch.setattr(module, name, kernel.py_func)
         yield
 
 
