@@ -19,7 +19,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import pandas as pd
@@ -339,8 +339,8 @@ class StrategyRunner:
                 self.broker.cancel(order.client_order_id)
         known = {o.client_order_id for o in self.broker.orders()}
         for client_order_id, order in stored.items():
-            if client_order_id not in known:
-                self.broker.submit(order)
+            if client_order_id not in known:  # market hours were checked when it was placed
+                self.broker.submit(replace(order, created_at=None))
 
     def _trade_signals(self, timestamp: pd.Timestamp, entry: bool, exit_: bool) -> None:
         if entry and exit_:  # conflicting signals on one bar are ignored, as in the backtest

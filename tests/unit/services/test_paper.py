@@ -604,3 +604,17 @@ def test_event_hub_drops_the_oldest_events_of_a_slow_subscriber():
         return kept
 
     assert asyncio.run(scenario()) == [3, 4]
+
+
+def test_stored_manual_order_is_not_checked_again_for_market_hours_at_pickup(service):
+    from vibetrading.domain.trading.orders import Order
+
+    record = service.start(request())
+    saturday = pd.Timestamp("2010-01-02 12:00", tz="UTC")  # e.g. stamped by the store's clock
+    order = Order("m-sat", "SPX", OrderSide.BUY, quantity=1, created_at=saturday).accepted()
+    service.repository.add_order(record.runner_id, order)
+
+    service.run(record.runner_id)
+
+    stored = {o.client_order_id: o for o in service.orders(record.runner_id)}
+    assert stored["m-sat"].status is OrderStatus.FILLED
