@@ -86,6 +86,9 @@ __all__ = ["Direction", "Fill", "OrderType", "SizeType", "run_signals", "write_c
 _PRICE_TICKS = {Market.SH: 0.01, Market.SZ: 0.01}
 _NO_SIGNAL = np.zeros(0, dtype=np.bool_)  # a side that never trades, for simulate_one_nb
 FloatArray = npt.NDArray[np.float64]
+# Up to this many bars a first run interprets simulate_one_nb (~1-2 us a bar) rather than
+# start numba's compiler and load the compiled kernel (~0.5 s once per process).
+_INTERPRETED_BARS = 20_000
 
 
 def run_signals(
@@ -221,8 +224,11 @@ def _simulate_one(
         for values in (book.signals[kind] for kind in SIGNAL_KINDS)
     )
     params, config = _params(book.symbols, options), options.config()
+    kernel = nb.simulate_one_nb
+    if len(close) <= _INTERPRETED_BARS and not getattr(kernel, "signatures", ()):
+        kernel = getattr(kernel, "py_func", kernel)  # milliseconds, not numba's ~0.5 s start
     while True:
-        equity, order_records, trade_records, is_complete = nb.simulate_one_nb(
+        equity, order_records, trade_records, is_complete = kernel(
             open_, high, low, close, long_entries, long_exits, short_entries, short_exits,
             sizes[:, 0], tuple(params[0].tolist()), tuple(config.tolist()), orders, trades,
         )  # fmt: skip

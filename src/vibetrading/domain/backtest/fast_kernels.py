@@ -12,6 +12,11 @@ signal) a tight loop only values the position. And no helper that runs per event
 the state as an array: numba reference-counts every array argument of every call, which
 costs more than the event itself. The run options and the symbol's costs come as tuples,
 the state lives in local variables, and only the record writers take arrays.
+
+The helpers are plain functions that numba compiles inline (``register_jitable``), like
+the fill rules they call, so ``simulate_one_nb.py_func`` runs as plain Python: on a few
+thousand bars that takes milliseconds, where the first compiled call of a process spends
+half a second starting numba (``engine.py`` picks).
 """
 
 from __future__ import annotations
@@ -66,13 +71,14 @@ from vibetrading.domain.backtest.fill_kernels import (
     T_SYMBOL,
     BoolArray,
     FloatArray,
-    affordable_quantity_nb,
-    head_rows_nb,
+    affordable_quantity,
+    head_rows,
     njit,
-    order_cost_nb,
-    slip_price_nb,
-    stop_exit_nb,
-    target_quantity_nb,
+    order_cost,
+    register_jitable,
+    slip_price,
+    stop_exit,
+    target_quantity,
 )
 
 __all__ = ["simulate_one_nb"]
@@ -96,19 +102,19 @@ _STOP = 6  # stop-loss and take-profit prices, NaN = off
 _TARGET = 7
 
 
-@njit(cache=True)
-def _fill_cash_nb(cash: float, side: int, qty: float, price: float, params: Row) -> Row:
+@register_jitable
+def _fill_cash(cash: float, side: int, qty: float, price: float, params: Row) -> Row:
     # The account after one fill: (cash, cost, notional), as event_kernels._fill_nb.
     notional = qty * price
-    cost = order_cost_nb(notional, qty, side > 0, params)
+    cost = order_cost(notional, qty, side > 0, params)
     cash = cash - side * notional - cost
     if 0.0 > cash >= -QTY_EPS * (notional + cost):
         cash = 0.0  # a float-rounding residue of the sizing, not a short squeeze
     return cash, cost, notional
 
 
-@njit(cache=True)
-def _record_order_nb(orders: FloatArray, k: int, i: int, fill: Row, reason: int) -> None:
+@register_jitable
+def _record_order(orders: FloatArray, k: int, i: int, fill: Row, reason: int) -> None:
     # fill: (side, quantity, price, cost, order type, cash after, position after)
     orders[k, O_BAR] = i
     orders[k, O_SYMBOL] = 0.0
@@ -122,8 +128,8 @@ def _record_order_nb(orders: FloatArray, k: int, i: int, fill: Row, reason: int)
     orders[k, O_POSITION_AFTER] = fill[6]
 
 
-@njit(cache=True)
-def _record_trade_nb(
+@register_jitable
+def _record_trade(
     trades: FloatArray, t: int, i: int, trade: Row, exit_fill: Row, reason: int
 ) -> None:
     # exit_fill: (value, quantity, fees) of the exit
@@ -145,8 +151,8 @@ def _record_trade_nb(
     trades[t, T_FEES] = fees
 
 
-@njit(cache=True)
-def _exit_nb(
+@register_jitable
+def _exit(
     orders: FloatArray,
     trades: FloatArray,
     k: int,
@@ -163,33 +169,33 @@ def _exit_nb(
     # Close the whole position at `raw_price`: one order row, one trade row; return the cash.
     side = -1 if position > 0.0 else 1
     qty = abs(position) - 0.0  # (no units locked by T+1)
-    price = slip_price_nb(raw_price, side, params[P_SLIPPAGE])
-    cash, cost, notional = _fill_cash_nb(cash, side, qty, price, params)
+    price = slip_price(raw_price, side, params[P_SLIPPAGE])
+    cash, cost, notional = _fill_cash(cash, side, qty, price, params)
     remaining = position + side * qty
     left = 0.0 if abs(remaining) <= qty * QTY_EPS else remaining  # 0: the whole position
-    _record_order_nb(orders, k, i, (side, qty, price, cost, order_type, cash, left), reason)
-    _record_trade_nb(trades, t, i, trade, (0.0 + notional, 0.0 + qty, 0.0 + cost), reason)
+    _record_order(orders, k, i, (side, qty, price, cost, order_type, cash, left), reason)
+    _record_trade(trades, t, i, trade, (0.0 + notional, 0.0 + qty, 0.0 + cost), reason)
     return cash
 
 
-@njit(cache=True)
-def _entry_quantity_nb(
+@register_jitable
+def _entry_quantity(
     side: int, size: float, price: float, cash: float, params: Row, config: Row
 ) -> float:
     # Sized at the fill price on the equity of a flat account; a buy never spends more
     # than the cash. 0 drops the order.
     lot = params[P_LOT]
-    qty = target_quantity_nb(int(config[C_SIZE_TYPE]), size, price, cash, lot)
+    qty = target_quantity(int(config[C_SIZE_TYPE]), size, price, cash, lot)
     qty = min(qty, np.inf)  # (no volume cap)
     if side > 0:
-        affordable = affordable_quantity_nb(cash, price, params, lot)
+        affordable = affordable_quantity(cash, price, params, lot)
         if affordable < qty:
             qty = affordable
     return qty
 
 
-@njit(cache=True)
-def _enter_nb(
+@register_jitable
+def _enter(
     orders: FloatArray,
     k: int,
     i: int,
@@ -202,13 +208,13 @@ def _enter_nb(
 ) -> tuple[Row, float, float, float]:
     # Fill an entry of a flat account at `raw_price`. Returns the open trade (entry
     # quantity 0 when the order is dropped), the cash, fill price and position after it.
-    price = slip_price_nb(raw_price, side, params[P_SLIPPAGE])
-    qty = _entry_quantity_nb(side, size, price, cash, params, config)
+    price = slip_price(raw_price, side, params[P_SLIPPAGE])
+    qty = _entry_quantity(side, size, price, cash, params, config)
     if qty <= 0.0:
         return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, np.nan, np.nan), cash, np.nan, 0.0
-    cash, cost, notional = _fill_cash_nb(cash, side, qty, price, params)
+    cash, cost, notional = _fill_cash(cash, side, qty, price, params)
     position = 0.0 + side * qty
-    _record_order_nb(orders, k, i, (side, qty, price, cost, MARKET, cash, position), REASON_ENTRY)
+    _record_order(orders, k, i, (side, qty, price, cost, MARKET, cash, position), REASON_ENTRY)
     entry = notional / qty
     stop = entry * (1.0 - side * config[C_STOP_LOSS])
     target = entry * (1.0 + side * config[C_TAKE_PROFIT])
@@ -216,8 +222,8 @@ def _enter_nb(
     return trade, cash, price, position
 
 
-@njit(cache=True)
-def _resolve_signals_nb(le: bool, lx: bool, se: bool, sx: bool) -> tuple[bool, bool, bool, bool]:
+@register_jitable
+def _resolve_signals(le: bool, lx: bool, se: bool, sx: bool) -> tuple[bool, bool, bool, bool]:
     if le and lx:  # conflicting signals on one bar are ignored (as vectorbt does)
         le, lx = False, False
     if se and sx:
@@ -227,13 +233,13 @@ def _resolve_signals_nb(le: bool, lx: bool, se: bool, sx: bool) -> tuple[bool, b
     return le, lx, se, sx
 
 
-@njit(cache=True)
-def _signal_nb(
+@register_jitable
+def _signal(
     le: bool, lx: bool, se: bool, sx: bool, direction: float, pending: int, held: float
 ) -> tuple[int, int]:
     # What the signals at a close ask for: (exit reason or -1, side of a new entry or 0).
     # `held` is the bars the position will have been held at its exit fill (-1: no limit).
-    le, lx, se, sx = _resolve_signals_nb(le, lx, se, sx)
+    le, lx, se, sx = _resolve_signals(le, lx, se, sx)
     current = direction if direction != 0.0 else float(pending)
     wants_close = (current > 0.0 and (lx or se)) or (current < 0.0 and (sx or le))
     reason = REASON_SIGNAL if wants_close else (REASON_MAX_HOLDING if held >= 0.0 else -1)
@@ -242,18 +248,18 @@ def _signal_nb(
     return reason, 1 if le else (-1 if se else 0)
 
 
-@njit(cache=True)
-def _stop_nb(trade: Row, peak: float, config: Row, open_: float, high: float, low: float) -> Row:
+@register_jitable
+def _stop(trade: Row, peak: float, config: Row, open_: float, high: float, low: float) -> Row:
     # (price, reason) of the stop or target the bar reaches, (NaN, -1) when none.
     direction = trade[_DIRECTION]
     trailing = peak * (1.0 - direction * config[C_TRAILING_STOP])
     stop, target = trade[_STOP], trade[_TARGET]
-    price, reason = stop_exit_nb(int(direction), open_, high, low, stop, target, trailing)
+    price, reason = stop_exit(int(direction), open_, high, low, stop, target, trailing)
     return price, float(reason)
 
 
-@njit(cache=True)
-def _skip_flat_nb(le: BoolArray, se: BoolArray, equity: FloatArray, cash: float, i: int) -> int:
+@register_jitable
+def _skip_flat(le: BoolArray, se: BoolArray, equity: FloatArray, cash: float, i: int) -> int:
     # From bar i on, value a flat account until a bar with an entry signal.
     n = equity.shape[0]
     has_le, has_se = le.shape[0] > 0, se.shape[0] > 0
@@ -263,8 +269,8 @@ def _skip_flat_nb(le: BoolArray, se: BoolArray, equity: FloatArray, cash: float,
     return i
 
 
-@njit(cache=True)
-def _skip_holding_nb(
+@register_jitable
+def _skip_holding(
     signals: tuple[BoolArray, BoolArray, BoolArray, BoolArray],
     close: FloatArray,
     equity: FloatArray,
@@ -285,8 +291,8 @@ def _skip_holding_nb(
     return i
 
 
-@njit(cache=True)
-def _skip_watching_nb(
+@register_jitable
+def _skip_watching(
     signals: tuple[BoolArray, BoolArray, BoolArray, BoolArray],
     bars: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     equity: FloatArray,
@@ -307,7 +313,7 @@ def _skip_watching_nb(
     while i < n and not (
         (has_le and le[i]) or (has_lx and lx[i]) or (has_se and se[i]) or (has_sx and sx[i])
     ):
-        if _stop_nb(trade, peak, config, open_[i], high[i], low[i])[1] >= 0.0:
+        if _stop(trade, peak, config, open_[i], high[i], low[i])[1] >= 0.0:
             break
         peak = max(peak, high[i]) if is_long else min(peak, low[i])
         equity[i] = cash + position * close[i]
@@ -365,37 +371,37 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
     entry_side, entry_size = 0, 0.0  # of the entry pending for the next open
     k = 0  # orders and trades recorded
     t = 0
-    i = _skip_flat_nb(long_entries, short_entries, equity, cash, _NO_ROWS)
+    i = _skip_flat(long_entries, short_entries, equity, cash, _NO_ROWS)
     while i < n:
         if k + 5 > orders.shape[0] or t + 4 > trades.shape[0]:
-            return equity, head_rows_nb(orders, _NO_ROWS), head_rows_nb(trades, _NO_ROWS), False
+            return equity, head_rows(orders, _NO_ROWS), head_rows(trades, _NO_ROWS), False
         # (1) at the open: the pending exit, then the pending entry
         exit_price, exit_type, reason = open_[i], _AS_MARKET, exit_reason
         if exit_reason >= 0 and stops_first and exit_reason <= REASON_MAX_HOLDING:
-            stop_price, stop_reason = _stop_nb(trade, peak, config, open_[i], high[i], low[i])
+            stop_price, stop_reason = _stop(trade, peak, config, open_[i], high[i], low[i])
             if stop_reason >= 0.0:  # a stop inside the bar wins over the pending exit
                 exit_price, reason = stop_price, int(stop_reason)
                 exit_type = LIMIT if reason == REASON_TAKE_PROFIT else STOP
         if entry_side != 0 or exit_reason >= 0:
             if exit_reason >= 0:
-                cash = _exit_nb(
+                cash = _exit(
                     orders, trades, k, t, i, position, cash, trade, exit_price, reason,
                     exit_type, params,
                 )  # fmt: skip
                 k, t, position, exit_reason, is_live = k + 1, t + 1, 0.0, _NO_SIGNAL, False
                 entry_side = 0 if entry_side == trade[_DIRECTION] else entry_side
             if entry_side != 0:
-                trade, cash, peak, position = _enter_nb(
+                trade, cash, peak, position = _enter(
                     orders, k, i, cash, entry_side, entry_size, open_[i], params, config
                 )
                 k, is_live, entry_side = k + (position != 0.0), position != 0.0, 0
         # (2) stops and targets against the bar's range
         if has_stops and is_live and exit_reason < 0:
-            stop_price, stop_reason = _stop_nb(trade, peak, config, open_[i], high[i], low[i])
+            stop_price, stop_reason = _stop(trade, peak, config, open_[i], high[i], low[i])
             if stop_reason >= 0.0:
                 reason = int(stop_reason)
                 exit_type = LIMIT if reason == REASON_TAKE_PROFIT else STOP
-                cash = _exit_nb(
+                cash = _exit(
                     orders, trades, k, t, i, position, cash, trade, stop_price, reason,
                     exit_type, params,
                 )  # fmt: skip
@@ -416,11 +422,11 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
                 held = float(i + 1) - trade[_ENTRY_COUNT] + (0.0 if at_close else 1.0)
                 held = held if held >= max_holding else -1.0
             direction = trade[_DIRECTION] if holds else 0.0
-            reason, side = _signal_nb(le, lx, se, sx, direction, entry_side, held)
+            reason, side = _signal(le, lx, se, sx, direction, entry_side, held)
             if reason == REASON_SIGNAL:
                 entry_side = 0
             if reason >= 0 and holds and exit_reason < 0 and at_close:
-                cash = _exit_nb(
+                cash = _exit(
                     orders, trades, k, t, i, position, cash, trade, close[i], reason,
                     _AS_MARKET, params,
                 )  # fmt: skip
@@ -432,7 +438,7 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
             if side != 0 and entry > 0.0 and entry_side == 0:
                 entry_side, entry_size = side, entry
                 if at_close and position == 0.0 and exit_reason < 0:
-                    trade, cash, peak, position = _enter_nb(
+                    trade, cash, peak, position = _enter(
                         orders, k, i, cash, side, entry, close[i], params, config
                     )
                     k, entry_side = k + (position != 0.0), 0
@@ -442,18 +448,18 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
         if exit_reason >= 0 or entry_side != 0:
             continue
         if position == 0.0:
-            i = _skip_flat_nb(long_entries, short_entries, equity, cash, i)
+            i = _skip_flat(long_entries, short_entries, equity, cash, i)
         elif not np.isnan(max_holding):
             continue
         elif not has_stops:
-            i = _skip_holding_nb(signals, close, equity, cash, position, i)
+            i = _skip_holding(signals, close, equity, cash, position, i)
         else:
-            skipped, peak = _skip_watching_nb(
+            skipped, peak = _skip_watching(
                 signals, bars, equity, (cash, position, peak), trade, config, i
             )
             i = int(skipped)
     if position != 0.0:  # valued at the last close, without costs, as the equity shows it
         exit_fill = (0.0 + abs(position) * close[n - 1], 0.0 + abs(position), 0.0)
-        _record_trade_nb(trades, t, n - 1, trade, exit_fill, REASON_END)
+        _record_trade(trades, t, n - 1, trade, exit_fill, REASON_END)
         t += 1
-    return equity, head_rows_nb(orders, k), head_rows_nb(trades, t), True
+    return equity, head_rows(orders, k), head_rows(trades, t), True

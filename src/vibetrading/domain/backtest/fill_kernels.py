@@ -6,6 +6,11 @@ functions (``fill_price_nb``, ``order_cost_nb``, ``affordable_quantity_nb``,
 the backtester (``kernels.py``, ``fast_kernels.py``), the sweeps and paper trading fill
 orders the same way.
 
+The rules the lean kernel uses are written once as plain functions (``order_cost``,
+``stop_exit``, ...; numba's ``register_jitable``), and their ``*_nb`` kernels are compiled
+from them. Compiled code inlines a plain function; Python runs it as it is, which lets
+``fast_kernels.simulate_one_nb`` run interpreted, without starting numba, on small inputs.
+
 Layouts (float64 arrays, named column indices below):
 
 * ``params[m, N_PARAMS]`` one row of market rules and costs per symbol (``P_*``).
@@ -30,12 +35,16 @@ if TYPE_CHECKING:  # numba ships no types: a kernel keeps its signature and has 
 
     class _Kernel(Generic[_P, _R]):
         py_func: Callable[_P, _R]
+        signatures: list[Any]  # the compiled specialisations loaded in this process
 
         def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
 
     def njit(*args: Any, **kwargs: Any) -> Callable[[Callable[_P, _R]], _Kernel[_P, _R]]: ...
+
+    def register_jitable(function: Callable[_P, _R]) -> Callable[_P, _R]: ...
 else:
     from numba import njit
+    from numba.extending import register_jitable
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -116,16 +125,24 @@ __all__ = [
     "FloatArray",
     "IntArray",
     "ParamRow",
+    "affordable_quantity",
     "affordable_quantity_nb",
     "fill_price_nb",
+    "head_rows",
     "head_rows_nb",
     "is_price_limited_nb",
     "njit",
+    "order_cost",
     "order_cost_nb",
+    "register_jitable",
+    "round_quantity",
     "round_quantity_nb",
+    "slip_price",
     "slip_price_nb",
+    "stop_exit",
     "stop_exit_nb",
     "stop_triggered_nb",
+    "target_quantity",
     "target_quantity_nb",
 ]
 
@@ -222,8 +239,8 @@ N_TRADE_FIELDS = 12
 QTY_EPS = 1e-9  # relative tolerance when comparing quantities to lot multiples
 
 
-@njit(cache=True)
-def head_rows_nb(records: FloatArray, rows: int) -> FloatArray:
+@register_jitable
+def head_rows(records: FloatArray, rows: int) -> FloatArray:
     """Return a copy of the first `rows` rows of `records` (the filled part of a record array)."""
     # Explicit loops: numba's slice copies cost seconds of compilation.
     out = np.empty((rows, records.shape[1]))
@@ -233,22 +250,31 @@ def head_rows_nb(records: FloatArray, rows: int) -> FloatArray:
     return out
 
 
-@njit(cache=True)
-def round_quantity_nb(quantity: float, lot: float) -> float:
+head_rows_nb = njit(cache=True)(head_rows)
+
+
+@register_jitable
+def round_quantity(quantity: float, lot: float) -> float:
     """Round `quantity` down to a whole number of `lot` units (0 for NaN or negatives)."""
     if not quantity > 0.0:
         return 0.0
     return float(np.floor(quantity / lot + QTY_EPS) * lot)
 
 
-@njit(cache=True)
-def slip_price_nb(price: float, side: int, slippage: float) -> float:
+round_quantity_nb = njit(cache=True)(round_quantity)
+
+
+@register_jitable
+def slip_price(price: float, side: int, slippage: float) -> float:
     """Move `price` against the trader by the fraction `slippage` (buys up, sells down)."""
     return price * (1.0 + slippage) if side > 0 else price * (1.0 - slippage)
 
 
-@njit(cache=True)
-def order_cost_nb(notional: float, quantity: float, is_buy: bool, params: ParamRow) -> float:
+slip_price_nb = njit(cache=True)(slip_price)
+
+
+@register_jitable
+def order_cost(notional: float, quantity: float, is_buy: bool, params: ParamRow) -> float:
     """Return commission, duties, levies and fees of one fill, as ``CostModel.total``.
 
     `params` is one row of the ``P_*`` layout; the result is never negative.
@@ -265,8 +291,11 @@ def order_cost_nb(notional: float, quantity: float, is_buy: bool, params: ParamR
     return float(commission + notional * rate)
 
 
-@njit(cache=True)
-def affordable_quantity_nb(cash: float, price: float, params: ParamRow, lot: float) -> float:
+order_cost_nb = njit(cache=True)(order_cost)
+
+
+@register_jitable
+def affordable_quantity(cash: float, price: float, params: ParamRow, lot: float) -> float:
     """Return the most units, in whole `lot`s, that `cash` buys at `price` with all costs.
 
     Both parts of the commission, max(rate part, minimum), must be affordable, which makes
@@ -286,10 +315,11 @@ def affordable_quantity_nb(cash: float, price: float, params: ParamRow, lot: flo
     return max(float(np.floor(min(by_rate, by_minimum) / lot) * lot), 0.0)
 
 
-@njit(cache=True)
-def target_quantity_nb(
-    size_type: int, size: float, price: float, equity: float, lot: float
-) -> float:
+affordable_quantity_nb = njit(cache=True)(affordable_quantity)
+
+
+@register_jitable
+def target_quantity(size_type: int, size: float, price: float, equity: float, lot: float) -> float:
     """Return the units an entry of `size` asks for, rounded down to `lot` (0 when NaN)."""
     if size_type == SIZE_PERCENT:
         raw = size * equity / price
@@ -297,7 +327,10 @@ def target_quantity_nb(
         raw = size / price
     else:
         raw = size
-    return round_quantity_nb(raw, lot)
+    return round_quantity(raw, lot)
+
+
+target_quantity_nb = njit(cache=True)(target_quantity)
 
 
 @njit(cache=True)
@@ -385,8 +418,8 @@ def is_price_limited_nb(
     return price <= reference * (1.0 - limit_rate) + tick
 
 
-@njit(cache=True)
-def stop_exit_nb(
+@register_jitable
+def stop_exit(
     direction: int,
     open_: float,
     high: float,
@@ -419,3 +452,6 @@ def stop_exit_nb(
     if has_target and (high >= take_profit_level if direction > 0 else low <= take_profit_level):
         return take_profit_level, REASON_TAKE_PROFIT
     return np.nan, -1
+
+
+stop_exit_nb = njit(cache=True)(stop_exit)

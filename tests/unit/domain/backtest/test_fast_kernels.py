@@ -111,12 +111,12 @@ def _run_general(run: dict[str, Any], capacity: int) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _run_lean(run: dict[str, Any], capacity: int) -> tuple[Any, ...]:
+def _run_lean(run: dict[str, Any], capacity: int, kernel: Any = nb.simulate_one_nb) -> Any:
     none = np.zeros(0, dtype=np.bool_)
     le, lx, se, sx = (none if s is None else s for s in run["signals"])
     open_, high, low, close = run["bars"]
     params, config = tuple(run["params"].tolist()), tuple(run["config"].tolist())
-    return nb.simulate_one_nb(
+    return kernel(
         open_, high, low, close, le, lx, se, sx, run["sizes"], params, config, capacity, capacity
     )
 
@@ -140,6 +140,19 @@ def test_simulate_one_nb_matches_simulate_nb_bit_for_bit(run: dict[str, Any]) ->
     np.testing.assert_array_equal(
         expand_fills(lean_orders, nb.O_POSITION_AFTER, 0.0, n), positions[:, 0]
     )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=lean_runs())
+def test_simulate_one_nb_interpreted_matches_compiled(run: dict[str, Any]) -> None:
+    # run_signals interprets small runs in a process that has not started numba yet.
+    capacity = 2 * len(run["bars"][0]) + 8
+
+    compiled = _run_lean(run, capacity)
+    interpreted = _run_lean(run, capacity, kernel=nb.simulate_one_nb.py_func)
+
+    for ours, theirs in zip(interpreted, compiled, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
