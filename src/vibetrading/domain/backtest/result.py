@@ -168,21 +168,10 @@ class KernelRecords:
 
 
 class _RecordedResult(BacktestResult):
-    # A BacktestResult whose cash, positions, trades and orders are built on first access:
-    # frames nobody reads cost nothing (a sweep or a walk-forward reads the equity only).
+    # A BacktestResult whose cash, positions, trades and orders are built on first access
+    # from the kernel's records (result_from_records): frames nobody reads cost nothing.
+    # Built through the dataclass __init__ (dataclasses.replace) it holds frames as usual.
     _records: KernelRecords
-
-    def __init__(
-        self,
-        *,
-        equity: pd.Series,
-        records: KernelRecords,
-        settings: dict[str, Any],
-        benchmark: pd.Series | None,
-    ) -> None:
-        fixed = {"equity": equity, "settings": settings, "symbols": records.codes}
-        for name, value in {**fixed, "benchmark": benchmark, "_records": records}.items():
-            object.__setattr__(self, name, value)
 
     @cached_property
     def cash(self) -> pd.Series:
@@ -217,8 +206,16 @@ def result_from_records(
     benchmark: pd.Series | None = None,
 ) -> BacktestResult:
     """Return the BacktestResult of a kernel run; its frames are built on first access."""
-    curve = pd.Series(equity, index=records.index, name="equity", copy=False)
-    return _RecordedResult(equity=curve, records=records, settings=settings, benchmark=benchmark)
+    result = object.__new__(_RecordedResult)
+    for name, value in (
+        ("equity", pd.Series(equity, index=records.index, name="equity", copy=False)),
+        ("settings", settings),
+        ("symbols", records.codes),
+        ("benchmark", benchmark),
+        ("_records", records),
+    ):
+        object.__setattr__(result, name, value)
+    return result
 
 
 def expand_fills(
