@@ -373,11 +373,9 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
     t = 0
     i = _skip_flat(long_entries, short_entries, equity, cash, _NO_ROWS)
     while i < n:
-        if k + 5 > orders.shape[0] or t + 4 > trades.shape[0]:
-            return equity, head_rows(orders, _NO_ROWS), head_rows(trades, _NO_ROWS), False
         # (1) at the open: the pending exit, then the pending entry
         exit_price, exit_type, reason = open_[i], _AS_MARKET, exit_reason
-        if exit_reason >= 0 and stops_first and exit_reason <= REASON_MAX_HOLDING:
+        if exit_reason in (REASON_SIGNAL, REASON_MAX_HOLDING) and stops_first:
             stop_price, stop_reason = _stop(trade, peak, config, open_[i], high[i], low[i])
             if stop_reason >= 0.0:  # a stop inside the bar wins over the pending exit
                 exit_price, reason = stop_price, int(stop_reason)
@@ -445,6 +443,10 @@ def simulate_one_nb(  # noqa: C901 - one pass over the bars, the state in locals
         equity[i] = cash + position * close[i] if position != 0.0 else cash
         is_live = position != 0.0  # stops watch positions held overnight
         i += 1
+        if i < n and (k + 5 > orders.shape[0] or t + 4 > trades.shape[0]):
+            # simulate_nb's test at the top of each bar (a bar records up to 5 fills): quiet
+            # bars record nothing, so the test after each event bar gives the same answer
+            return equity, head_rows(orders, _NO_ROWS), head_rows(trades, _NO_ROWS), False
         if exit_reason >= 0 or entry_side != 0:
             continue
         if position == 0.0:

@@ -155,8 +155,8 @@ def test_simulate_one_nb_interpreted_matches_compiled(run: dict[str, Any]) -> No
         np.testing.assert_array_equal(ours, theirs)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(run=lean_runs(), capacity=st.integers(0, 12))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=lean_runs(), capacity=st.integers(0, 16))
 def test_simulate_one_nb_asks_for_room_when_simulate_nb_does(
     run: dict[str, Any], capacity: int
 ) -> None:
@@ -164,6 +164,34 @@ def test_simulate_one_nb_asks_for_room_when_simulate_nb_does(
     lean = _run_lean(run, capacity)
 
     assert lean[-1] == general[-1]
+
+
+@pytest.mark.parametrize("capacity", [5, 6, 7], ids=["short-early", "short-late", "enough"])
+def test_simulate_one_nb_asks_for_room_on_the_bar_simulate_nb_does(capacity: int) -> None:
+    # Two fills by bar 2, then quiet bars: simulate_nb runs out of room at the top of bar 3.
+    close = np.array([10.0, 10.0, 10.0, 10.0, 10.0])
+    run: dict[str, Any] = {
+        "bars": (close, close * 1.01, close * 0.99, close),
+        "signals": [np.arange(5) == 0, np.arange(5) == 1, None, None],
+        "sizes": np.array([1.0]),
+        "params": np.zeros(nb.N_PARAMS),
+        "config": np.full(nb.N_CONFIG, np.nan),
+    }
+    run["params"][[nb.P_LOT, nb.P_SELL_LOT]] = 1.0
+    run["params"][nb.P_PRICE_LIMIT] = np.nan
+    config = run["config"]
+    config[[nb.C_INIT_CASH, nb.C_SIZE_TYPE, nb.C_ORDER_TYPE]] = [
+        1_000.0,
+        nb.SIZE_PERCENT,
+        nb.MARKET,
+    ]
+    config[[nb.C_FILL_CLOSE, nb.C_STOPS_FIRST, nb.C_LIMIT_OFFSET, nb.C_STOP_OFFSET]] = 0.0
+
+    general = _run_general(run, capacity)
+    lean = _run_lean(run, capacity)
+
+    assert lean[-1] is general[-1] is (capacity >= 7)
+    assert len(general[3]) == (2 if general[-1] else 0)
 
 
 @pytest.mark.parametrize(
