@@ -7,6 +7,7 @@ compiler (``compute``), the validator (ranges, warm-up) and the UI and docs (tit
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -36,11 +37,13 @@ Range = tuple[float | None, float | None]
 _SEPARATORS = str.maketrans("", "", " \t\n_-·・")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_name(text: str) -> str:
     """Return `text` folded for name lookups: NFKC width, case, separators removed.
 
     ``"Bollinger Bands"``, ``"bollinger_bands"`` and full-width letters all fold to one
-    key; Chinese text is left as it is apart from width.
+    key; Chinese text is left as it is apart from width. Results are cached: compiling a
+    spec folds every alias of every parameter it names.
     """
     return unicodedata.normalize("NFKC", text).casefold().strip().translate(_SEPARATORS)
 
