@@ -121,6 +121,8 @@ class PaperBroker:
         self.protection: dict[str, dict[str, Any]] = {}
         self.day_start_equity = float(cash)
         self._orders: dict[str, Order] = {}
+        self._working_orders: dict[str, Order] = {}  # the open ones, in the same order
+        self._timezones = {code: s.timezone for code, s in self.symbols.items()}
         self._fills: list[Fill] = []
         self._fills_read = 0
         self.changed: dict[str, Order] = {}  # orders changed since the last ``take_changes``
@@ -178,7 +180,7 @@ class PaperBroker:
 
     def orders(self, *, open_only: bool = False) -> list[Order]:
         """Return every order, oldest first (only working ones when `open_only`)."""
-        return [o for o in self._orders.values() if o.is_open or not open_only]
+        return list((self._working_orders if open_only else self._orders).values())
 
     def positions(self) -> dict[str, float]:
         """Return signed units held per symbol."""
@@ -225,7 +227,7 @@ class PaperBroker:
         position's protective bracket; finally the close becomes the mark.
         """
         market = self.markets[symbol]
-        session = ex.session_id(timestamp, self.symbols[symbol].timezone)
+        session = ex.session_id(timestamp, self._timezones[symbol])
         if market.session is not None and session != market.session:
             self._expire_day_orders(symbol, timestamp)
             self.day_start_equity = self.equity()
@@ -372,7 +374,7 @@ class PaperBroker:
     # -- fills -------------------------------------------------------------------------
 
     def _working(self, symbol: str) -> list[Order]:
-        return [o for o in self._orders.values() if o.is_open and o.symbol == symbol]
+        return [o for o in self._working_orders.values() if o.symbol == symbol]
 
     def _closes(self, order: Order) -> bool:
         held = self.portfolio.position(order.symbol)
@@ -450,7 +452,7 @@ class PaperBroker:
                 cash_amount=order.cash_amount,
             )
             order = replace(order, quantity=target)
-            self._orders[order.client_order_id] = order
+            self._put(order)
         quantity = min(
             order.remaining, ex.volume_cap(self.max_volume_share, bar[3], market.volume_used, lot)
         )
@@ -459,7 +461,7 @@ class PaperBroker:
             if affordable < quantity:  # cash, not volume, limits the order: drop the rest
                 quantity = affordable
                 order = replace(order, quantity=order.filled_quantity + affordable)
-                self._orders[order.client_order_id] = order
+                self._put(order)
         if order.remaining <= 0.0:
             detail = f"{self.portfolio.cash:,.2f} cash buys no whole lot at {price:,.4g}"
             if order.filled_quantity > 0:
@@ -564,8 +566,15 @@ class PaperBroker:
                 self._store(order.cancelled("day order expired", at=timestamp))
 
     def _store(self, order: Order) -> None:
-        self._orders[order.client_order_id] = order
+        self._put(order)
         self.changed[order.client_order_id] = order
+
+    def _put(self, order: Order) -> None:
+        self._orders[order.client_order_id] = order
+        if order.is_open:
+            self._working_orders[order.client_order_id] = order
+        else:
+            self._working_orders.pop(order.client_order_id, None)
 
     def _get(self, client_order_id: str) -> Order:
         order = self._orders.get(client_order_id)
@@ -599,6 +608,7 @@ class PaperBroker:
         self.protection = {s: dict(p) for s, p in state["protection"].items()}
         self.day_start_equity = float(state["day_start_equity"])
         self._orders = {o["client_order_id"]: Order.from_dict(o) for o in state["orders"]}
+        self._working_orders = {k: o for k, o in self._orders.items() if o.is_open}
         self._fills = [Fill.from_dict(f) for f in state["fills"]]
         self._fills_read = len(self._fills)
         self.changed.clear()
@@ -643,6 +653,6 @@ class DryRunBroker(PaperBroker):
     ) -> list[Fill]:
         """Advance the marks to the bar; a dry run never fills."""
         market = self.markets[symbol]
-        market.start_bar(timestamp, open_, ex.session_id(timestamp, self.symbols[symbol].timezone))
+        market.start_bar(timestamp, open_, ex.session_id(timestamp, self._timezones[symbol]))
         market.mark = market.last_close = float(close)
         return []

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 _PRICE_TICKS = {Market.SH: 0.01, Market.SZ: 0.01}
 _NS_PER_DAY = 86_400 * 10**9
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KERNEL_TYPES: dict[str, Any] = {t: np.int64(i) for i, t in enumerate(nb.ORDER_TYPES)}
 
 
@@ -209,9 +212,17 @@ def protective_exit(
 
 
 def session_id(timestamp: pd.Timestamp, timezone: str) -> int:
-    """Return the trading-day number of `timestamp` in the market's timezone (for T+1)."""
-    local = timestamp if timezone == "UTC" else timestamp.tz_convert(timezone).tz_localize(None)
-    return int(local.as_unit("ns").value // _NS_PER_DAY)
+    """Return the trading-day number of `timestamp` in the market's timezone (for T+1).
+
+    It is called at every bar: the offset comes from ``zoneinfo`` (the tz database pandas
+    reads for a timezone name), not from a pandas conversion, ten times slower.
+    """
+    nanos = int(timestamp.as_unit("ns").value)
+    if timezone != "UTC":
+        utc = _EPOCH + timedelta(microseconds=nanos // 1000)
+        offset = utc.astimezone(ZoneInfo(timezone)).utcoffset() or timedelta()
+        nanos += (offset // timedelta(microseconds=1)) * 1000
+    return nanos // _NS_PER_DAY
 
 
 @dataclass

@@ -18,6 +18,7 @@ from vibetrading.domain.trading.orders import Order
 from vibetrading.errors import NotFound, OrderRejected
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
+LIMIT = OrderType.LIMIT
 DAY1 = pd.Timestamp("2024-01-02 07:00", tz="UTC")  # 15:00 in Shanghai
 DAY2 = pd.Timestamp("2024-01-03 07:00", tz="UTC")
 DAY3 = pd.Timestamp("2024-01-04 07:00", tz="UTC")
@@ -324,6 +325,25 @@ def test_state_dict_round_trip_resumes_the_same_account():
 
     assert clone.state_dict() == broker.state_dict()
     assert clone.positions() == {"600519.SH": 100}
+
+
+def test_open_orders_follow_fills_cancels_sizing_and_a_restored_state():
+    broker = broker_for("AAPL")
+    bar(broker, "AAPL", DAY1, 100.0)
+    broker.submit(Order("sized", "AAPL", BUY, equity_fraction=0.5))
+    broker.submit(Order("low", "AAPL", BUY, quantity=1, order_type=LIMIT, limit_price=50.0))
+    broker.submit(Order("gone", "AAPL", BUY, quantity=1, order_type=LIMIT, limit_price=60.0))
+    broker.cancel("gone")
+    bar(broker, "AAPL", DAY2, 100.0)
+
+    working = broker.orders(open_only=True)
+    clone = broker_for("AAPL")
+    clone.load_state(broker.state_dict())
+
+    assert [o.client_order_id for o in broker.orders()] == ["sized", "low", "gone"]
+    assert [o.client_order_id for o in working] == ["low"]
+    assert working == [o for o in broker.orders() if o.is_open]
+    assert clone.orders(open_only=True) == working
 
 
 def test_dry_run_broker_accepts_logs_and_never_fills(caplog):

@@ -78,3 +78,19 @@ def test_market_state_unlocks_and_moves_the_limit_base_on_a_new_session():
     assert (state.locked, state.limit_reference, state.bar_count) == (0.0, 10.5, 2)
     assert ex.MarketState.from_dict(state.to_dict()) == state
     assert np.isnan(ex.MarketState().limit_reference)
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    ["America/New_York", "Europe/London", "Asia/Hong_Kong", "Asia/Shanghai", "UTC"],
+    ids=lambda tz: tz.split("/")[-1],
+)
+def test_session_id_is_the_local_date_around_daylight_saving_changes(timezone):
+    stamps = pd.date_range("1999-03-01", "1999-11-30", freq="59min", tz="UTC")
+    stamps = stamps.append(pd.date_range("2024-03-09", "2024-03-12", freq="7min", tz="UTC"))
+
+    days = [ex.session_id(t, timezone) for t in stamps]
+
+    local = stamps.tz_convert(timezone).tz_localize(None)
+    expected = (local - pd.Timestamp("1970-01-01")).days
+    assert days == list(expected)
