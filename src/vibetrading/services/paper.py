@@ -61,14 +61,17 @@ from vibetrading.services.paper_config import (
     violations,
 )
 from vibetrading.services.paper_events import PaperEventHub
-from vibetrading.services.ports import CodeRunner, PaperRunnerRepository, RunnerRecord
+from vibetrading.services.paper_signals import CodeSignals, SignalSource, SpecSignals
+from vibetrading.services.ports import (
+    CodeRunner,
+    PaperRunnerRepository,
+    ProgressCallback,
+    RunnerRecord,
+)
 from vibetrading.services.runner import (
-    CodeSignals,
     EventCallback,
     PaperEvent,
     RunSummary,
-    SignalSource,
-    SpecSignals,
     StrategyRunner,
 )
 
@@ -91,7 +94,12 @@ def _utc_now() -> pd.Timestamp:
 
 
 class PaperTradingService:
-    """Runners, their orders, fills, positions and accounts, over a repository."""
+    """Runners, their orders, fills, positions and accounts, over a repository.
+
+    A replay at max speed reads its runner's status and manual orders every
+    `check_interval_s` and writes bars without orders or fills every `write_interval_s`
+    (``StrategyRunner``); at a given speed it does both at every bar.
+    """
 
     def __init__(
         self,
@@ -107,6 +115,8 @@ class PaperTradingService:
         events: PaperEventHub | None = None,
         snapshot_abs: float = 100.0,
         snapshot_rel: float = 0.001,
+        check_interval_s: float = 0.2,
+        write_interval_s: float = 0.5,
         clock: Callable[[], pd.Timestamp] = _utc_now,
     ) -> None:
         self.market_data = market_data
@@ -120,6 +130,8 @@ class PaperTradingService:
         self.events = events or PaperEventHub()
         self.snapshot_abs = snapshot_abs
         self.snapshot_rel = snapshot_rel
+        self.check_interval_s = check_interval_s
+        self.write_interval_s = write_interval_s
         self.clock = clock
 
     def for_user(self, user_id: str) -> PaperTradingService:
@@ -177,11 +189,13 @@ class PaperTradingService:
         speed: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         should_stop: Callable[[], bool] = lambda: False,
+        progress: ProgressCallback | None = None,
     ) -> RunSummary:
         """Replay a runner's bars from its cursor to the end; return its summary.
 
         It stops early when `should_stop` says so or when the runner is stopped (from
-        anywhere); a run that raises marks the runner failed with the reason.
+        anywhere); a run that raises marks the runner failed with the reason. `progress`
+        hears the fraction of the bars done and "N/M bars" a few times a second.
         """
         record = self._record(runner_id)
         if record.status == "finished":
@@ -191,7 +205,9 @@ class PaperTradingService:
             self.repository.set_status(runner_id, "running")
             runner.status = "running"
             self._emit(record, "runner", {"status": "running"})
-            summary = runner.run(bars, speed=speed, sleep=sleep, should_stop=should_stop)
+            summary = runner.run(
+                bars, speed=speed, sleep=sleep, should_stop=should_stop, progress=progress
+            )
         is_done = summary.cursor is not None and summary.cursor >= bars.index[-1]
         if runner.is_stopped:  # stopped from elsewhere: its last bar was not written
             return self.summary(runner_id)
@@ -532,6 +548,8 @@ class PaperTradingService:
             signals,
             repository=self.repository,
             on_event=lambda event: self._publish(replace(event, user_id=config.get("user_id"))),
+            check_interval_s=self.check_interval_s,
+            write_interval_s=self.write_interval_s,
         )
         runner.restore(record.cursor, record.state)
         runner.status = record.status

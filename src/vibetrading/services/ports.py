@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -60,9 +60,11 @@ __all__ = [
     "PaperRepository",
     "PaperRunnerRepository",
     "PaperStep",
+    "PaperStepSnapshot",
     "ProgressCallback",
     "RefreshTokenRepository",
     "ResearchSummaryRepository",
+    "RunnerInbox",
     "RunnerRecord",
     "SimulatedBroker",
     "Store",
@@ -834,9 +836,22 @@ class RunnerRecord:
     error: str | None = None  # why a failed runner failed
 
 
+class PaperStepSnapshot(NamedTuple):
+    """A runner's equity and cash at the close of one bar."""
+
+    timestamp: pd.Timestamp
+    equity: float
+    cash: float
+
+
 @dataclass
 class PaperStep:
-    """What one bar changed, written by ``PaperRunnerRepository.save_step`` in one transaction."""
+    """What the bars up to `cursor` changed since the last write, written by
+    ``PaperRunnerRepository.save_step`` in one transaction.
+
+    A bar with orders or fills is written at once; quiet bars before it (no order, no
+    fill) ride along, their equity `snapshots` included, oldest first.
+    """
 
     runner_id: str
     cursor: pd.Timestamp
@@ -846,8 +861,17 @@ class PaperStep:
     cash: float
     equity: float
     state: dict[str, Any]
-    snapshot: tuple[pd.Timestamp, float] | None = None
+    snapshots: list[PaperStepSnapshot] = field(default_factory=list)
     status: str | None = None  # None leaves the stored status; a stop is never overwritten
+
+
+@dataclass(frozen=True)
+class RunnerInbox:
+    """What a running runner reads between bars: its stored status and working orders
+    (manual orders placed, or cancelled, by other processes show up here)."""
+
+    status: str
+    open_orders: list[Order]
 
 
 class PaperRunnerRepository(Protocol):
@@ -870,11 +894,20 @@ class PaperRunnerRepository(Protocol):
         ...
 
     def save_step(self, step: PaperStep) -> str:
-        """Write one bar's orders, fills, positions, cash, cursor and snapshot atomically.
+        """Write a step's orders, fills, positions, cash, cursor, state and snapshots
+        atomically (snapshots at or after the step's first one are replaced).
 
         Return the runner's stored status, so a runner sees a stop made by another
         process at its next bar. A stopped runner's step is not written (the bar is
         replayed from the stored state if the runner resumes).
+        """
+        ...
+
+    def read_inbox(self, runner_id: str) -> RunnerInbox:
+        """Return the runner's stored status and working orders, in one light read.
+
+        A runner calls it between bars (every bar when paced, a few times a second at
+        max speed) to see a stop or manual orders from other processes.
         """
         ...
 

@@ -2,56 +2,55 @@
 
 Each bar, in the backtester's order: the broker fills what was working against the bar
 (``SimulatedBroker.on_bar``), then the strategy's signals at the bar's close create the
-next orders (filled at the next bar's open), and everything the bar changed (orders,
-fills, positions, cash, the cursor, a thresholded equity snapshot and the broker's
-resumable state) is written by one ``save_step`` transaction. Killed at any point, a
-runner resumes from its cursor: a bar whose transaction did not commit is replayed from
-the restored state, and its orders get the same client order ids (runner id, bar time,
-kind), so nothing is lost or doubled.
+next orders (filled at the next bar's open). A bar that changed orders or fills is
+written at once by one ``save_step`` transaction: orders, fills, positions, cash, the
+cursor, thresholded equity snapshots and the broker's resumable state. A quiet bar (no
+order, no fill) is written with the next one that is, or with the next bar once
+``write_interval_s`` has passed (at a given speed, every bar is written). Killed at any
+point, a runner resumes from its cursor: bars after it are replayed from the restored
+state, deterministically, so quiet bars create nothing and a bar whose transaction did
+not commit sends its orders again with the same client order ids (runner id, bar time,
+kind): nothing is lost or doubled.
 
-Signals are incremental: a spec is compiled over a bounded trailing window of bars
-(``spec_window``), not over the whole history at each bar.
+Between bars the runner reads its stored status and working orders
+(``read_inbox``): every bar at a given speed, every ``check_interval_s`` at max speed.
+So ``paper stop`` and manual orders from any process reach a running runner.
+
+Signals are computed once per run, not at each bar (``paper_signals``): each step reads
+its bar's entry and exit.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import pandas as pd
 
-from vibetrading.domain.strategy import StrategySpec
 from vibetrading.domain.trading.enums import OrderSide, OrderType
-from vibetrading.domain.trading.orders import Order
+from vibetrading.domain.trading.orders import Fill, Order
+from vibetrading.domain.trading.portfolio import AccountSnapshot
 from vibetrading.errors import ConfigError
+from vibetrading.services.paper_signals import SignalSource
 from vibetrading.services.ports import (
-    CodeRunner,
     PaperRunnerRepository,
     PaperStep,
+    PaperStepSnapshot,
+    ProgressCallback,
     SimulatedBroker,
 )
 
 __all__ = [
-    "CodeSignals",
     "PaperEvent",
     "RunSummary",
     "RunnerConfig",
-    "SignalSource",
-    "SpecSignals",
     "StrategyRunner",
-    "spec_window",
 ]
 
-_RECURSIVE = (
-    "ema", "dema", "tema", "rsi", "macd", "atr", "natr", "adx", "kdj", "stoch", "kama", "cci",
-    "mfi", "obv", "sar", "trix", "bars_since",
-)  # fmt: skip
-_WARMUP_FACTOR = 10  # recursive indicators (EMA, RSI) forget their seed within ~10 periods
-_MIN_WINDOW = 50
+_PROGRESS_INTERVAL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -70,108 +69,6 @@ class PaperEvent:
 
 
 EventCallback = Callable[[PaperEvent], None]
-
-
-class SignalSource(Protocol):
-    """Incremental signals: entry and exit at the last bar of a trailing window."""
-
-    window: int
-    """Bars of history one evaluation needs (the trailing window's length)."""
-
-    def prepare(self, bars: pd.DataFrame) -> None:
-        """Look at every bar a run will process once, before the first step."""
-        ...
-
-    def latest(self, bars: pd.DataFrame) -> tuple[bool, bool]:
-        """Return (entry, exit) at the last bar of `bars`."""
-        ...
-
-
-def spec_window(spec: StrategySpec) -> int:
-    """Return the trailing window a spec's signals are compiled over at each bar.
-
-    The longest lookback found in the entry and exit trees (indicator periods, bar
-    counts) plus one, doubled; times ten when a recursive indicator (EMA, RSI, ATR,
-    MACD...) or ``bars_since`` is used, so that it has forgotten its seed; at least 50.
-    """
-    trees = spec.model_dump(include={"entry", "exit"})
-    longest = max(_numbers(trees), default=1)
-    text = json.dumps(trees).lower()
-    is_recursive = any(f'"{name}"' in text for name in _RECURSIVE)
-    factor = _WARMUP_FACTOR if is_recursive else 2
-    return max(factor * (longest + 1), _MIN_WINDOW)
-
-
-def _numbers(node: Any) -> list[int]:
-    if isinstance(node, dict):
-        return [n for value in node.values() for n in _numbers(value)]
-    if isinstance(node, list | tuple):
-        return [n for value in node for n in _numbers(value)]
-    if isinstance(node, int) and not isinstance(node, bool) and 0 < node < 10_000:
-        return [node]
-    return []
-
-
-@dataclass
-class SpecSignals:
-    """Signals of a spec on one symbol, compiled over a trailing window of bars."""
-
-    spec: StrategySpec
-    symbol: str
-    window: int = 0
-
-    def __post_init__(self) -> None:
-        if len(self.spec.universe) > 1:
-            raise ConfigError("The runner trades one symbol; this spec names several.")
-        self.window = self.window or spec_window(self.spec)
-
-    def prepare(self, bars: pd.DataFrame) -> None:
-        """Do nothing: a spec is compiled bar by bar on its trailing window."""
-
-    def latest(self, bars: pd.DataFrame) -> tuple[bool, bool]:
-        """Return (entry, exit) at the last bar of `bars`."""
-        from vibetrading.domain.strategy.compile import compile_signals
-
-        try:
-            compiled = compile_signals(self.spec, bars, symbol=self.symbol)
-        except ValueError:
-            # compile's lag of N bars fails on fewer than N bars; no signal can hold there
-            if len(bars) >= self.window:
-                raise
-            return False, False
-        return bool(compiled.entries.iloc[-1]), bool(compiled.exits.iloc[-1])
-
-
-@dataclass
-class CodeSignals:
-    """Signals of a sandboxed code strategy.
-
-    A sandbox run is a separate process (seconds), so the code runs once per run or poll
-    on every bar it covers (``prepare``), exactly as the backtest runs it, and each step
-    reads its bar's values; a bar not prepared runs the code on its trailing `window`.
-    """
-
-    code_runner: CodeRunner
-    source: str
-    window: int = 250
-    params: dict[str, Any] | None = None
-    _cache: dict[pd.Timestamp, tuple[bool, bool]] = field(default_factory=dict, repr=False)
-
-    def prepare(self, bars: pd.DataFrame) -> None:
-        """Run the code once on `bars` and keep its signals per bar."""
-        entries, exits, _ = self.code_runner.run(self.source, bars, self.params)
-        self._cache = {
-            t: (bool(e), bool(x))
-            for t, e, x in zip(bars.index, entries.to_numpy(), exits.to_numpy(), strict=True)
-        }
-
-    def latest(self, bars: pd.DataFrame) -> tuple[bool, bool]:
-        """Return (entry, exit) at the last bar of `bars`."""
-        cached = self._cache.get(bars.index[-1])
-        if cached is not None:
-            return cached
-        entries, exits, _ = self.code_runner.run(self.source, bars, self.params)
-        return bool(entries.iloc[-1]), bool(exits.iloc[-1])
 
 
 @dataclass(frozen=True)
@@ -240,8 +137,58 @@ class RunSummary:
         }
 
 
+@dataclass(frozen=True)
+class _Feed:
+    """A run's bars as plain Python lists: one bar's fields are read without pandas."""
+
+    bars: pd.DataFrame
+    times: list[pd.Timestamp]
+    opens: list[float]
+    highs: list[float]
+    lows: list[float]
+    closes: list[float]
+    volumes: list[float]
+
+    @classmethod
+    def of(cls, bars: pd.DataFrame) -> _Feed:
+        def column(name: str) -> list[float]:
+            values: list[float] = bars[name].to_numpy(dtype=float).tolist()
+            return values
+
+        return cls(
+            bars,
+            list(bars.index),
+            column("open"),
+            column("high"),
+            column("low"),
+            column("close"),
+            column("volume"),
+        )
+
+
+@dataclass
+class _ProgressReport:
+    """Bars done out of `total`, told to `callback` at most every _PROGRESS_INTERVAL_S."""
+
+    callback: ProgressCallback | None
+    total: int
+    done: int
+    shown: float = -math.inf
+
+    def show(self, done: int, now: float) -> None:
+        self.done = done
+        if self.callback is not None and now - self.shown >= _PROGRESS_INTERVAL_S:
+            self.callback(done / max(self.total, 1), f"{done:,}/{self.total:,} bars")
+            self.shown = now
+
+
 class StrategyRunner:
-    """Run one strategy on one symbol through a simulated broker, one bar at a time."""
+    """Run one strategy on one symbol through a simulated broker, one bar at a time.
+
+    At max speed it reads its stored status and working orders every
+    `check_interval_s` and writes quiet bars every `write_interval_s` (seconds of
+    `clock`); bars with orders or fills are always written at once.
+    """
 
     def __init__(
         self,
@@ -251,19 +198,30 @@ class StrategyRunner:
         *,
         repository: PaperRunnerRepository | None = None,
         on_event: EventCallback | None = None,
+        check_interval_s: float = 0.2,
+        write_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.broker = broker
         self.signals = signals
         self.repository = repository
         self.on_event = on_event
+        self.check_interval_s = check_interval_s
+        self.write_interval_s = write_interval_s
+        self.clock = clock
         self.cursor: pd.Timestamp | None = None
         self.last_snapshot: float | None = None
         self.bars_done = 0
         self.equity_curve: list[tuple[pd.Timestamp, float]] = []
-        self.status: str | None = None  # as stored after the last bar ("stopped" ends a run)
+        self.status: str | None = None  # as stored when last read ("stopped" ends a run)
         self._orders_seen = 0
         self._fills_seen = 0
+        self._unsaved_bars = 0  # bars processed since the last write
+        self._unsaved_orders: dict[str, Order] = {}
+        self._unsaved_fills: list[Fill] = []
+        self._unsaved_snapshots: list[PaperStepSnapshot] = []
+        self._bar: tuple[list[Order], list[Fill], AccountSnapshot | None] = ([], [], None)
 
     def restore(self, cursor: pd.Timestamp | None, state: dict[str, Any]) -> None:
         """Resume from a stored cursor and state (``PaperStep.state``)."""
@@ -283,22 +241,41 @@ class StrategyRunner:
         speed: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         should_stop: Callable[[], bool] = lambda: False,
+        progress: ProgressCallback | None = None,
     ) -> RunSummary:
         """Replay `bars` from after the cursor: `speed` bars per second, None for max.
 
         Returns the summary when the bars are done, when `should_stop` says so, or when
-        the stored status turns "stopped" (``paper stop`` from anywhere).
+        the stored status turns "stopped" (``paper stop`` from anywhere). `progress` is
+        called with the fraction of `bars` done and "N/M bars", a few times a second.
         """
         index = bars.index
         start = 0 if self.cursor is None else int(index.searchsorted(self.cursor, side="right"))
         if start < len(index):
             self.signals.prepare(bars)
+        feed = _Feed.of(bars)
+        report = _ProgressReport(progress, len(index), start)
+        checked = written = -math.inf
         for i in range(start, len(index)):
-            if should_stop() or self.is_stopped:
+            if should_stop():
                 break
-            self.step(bars, i)
+            now = self.clock()
+            if speed is not None or now - checked >= self.check_interval_s:
+                self._check_in()
+                checked = now
+            if self.is_stopped:
+                break
+            has_changes = self._advance(feed, i)
+            if speed is not None or has_changes or now - written >= self.write_interval_s:
+                self._write()
+                written = now
+            self._emit_bar()
+            report.show(i + 1, now)
             if speed is not None and i + 1 < len(index) and not self.is_stopped:
                 sleep(1.0 / speed)
+        if not self.is_stopped:
+            self._write()
+            report.show(report.done, math.inf)
         return self.summary()
 
     @property
@@ -306,34 +283,17 @@ class StrategyRunner:
         """Return True once the stored status says the runner was stopped."""
         return self.status == "stopped"
 
-    def step(self, bars: pd.DataFrame, i: int) -> None:
-        """Process bar `i` of `bars`: new manual orders, fills, then signals at its close,
-        then one write."""
-        timestamp = bars.index[i]
-        row = bars.iloc[i]
-        code = self.config.symbol
-        self._take_manual_orders()
-        self.broker.on_bar(
-            code,
-            timestamp,
-            open_=float(row["open"]),
-            high=float(row["high"]),
-            low=float(row["low"]),
-            close=float(row["close"]),
-            volume=float(row["volume"]),
-        )
-        window = bars.iloc[max(0, i + 1 - self.signals.window) : i + 1]
-        entry, exit_ = self.signals.latest(window)
-        self._trade_signals(timestamp, entry, exit_)
-        self._save(timestamp)
-
-    def _take_manual_orders(self) -> None:
+    def _check_in(self) -> None:
         # Orders placed or cancelled outside the runner (a person, another process) wait
-        # in the store. Every working order of the broker was stored open by the last
-        # bar's write, so one no longer open there was cancelled meanwhile.
+        # in the store. Every working order of the broker was stored open by the write
+        # of its bar, so one no longer open there was cancelled meanwhile.
         if self.repository is None:
             return
-        stored = {o.client_order_id: o for o in self.repository.open_orders(self.config.runner_id)}
+        inbox = self.repository.read_inbox(self.config.runner_id)
+        self.status = inbox.status
+        if self.is_stopped:
+            return
+        stored = {o.client_order_id: o for o in inbox.open_orders}
         for order in self.broker.orders(open_only=True):
             if order.client_order_id not in stored:
                 self.broker.cancel(order.client_order_id)
@@ -341,6 +301,41 @@ class StrategyRunner:
         for client_order_id, order in stored.items():
             if client_order_id not in known:  # market hours were checked when it was placed
                 self.broker.submit(replace(order, created_at=None))
+
+    def _advance(self, feed: _Feed, i: int) -> bool:
+        # One bar: fills, then signals at its close; what it changed waits for a write.
+        # Return True when it changed orders or fills (the bar must be written now).
+        timestamp = feed.times[i]
+        code = self.config.symbol
+        self.broker.on_bar(
+            code,
+            timestamp,
+            open_=feed.opens[i],
+            high=feed.highs[i],
+            low=feed.lows[i],
+            close=feed.closes[i],
+            volume=feed.volumes[i],
+        )
+        entry, exit_ = self.signals.at(feed.bars, i)
+        self._trade_signals(timestamp, entry, exit_)
+        account = self.broker.account()
+        equity = account.equity
+        if self._should_snapshot(equity):
+            self.last_snapshot = equity
+            self.equity_curve.append((timestamp, equity))
+            self._unsaved_snapshots.append(PaperStepSnapshot(timestamp, equity, account.cash))
+        orders = self.broker.take_changes()
+        fills = list(self.broker.fills())
+        for order in orders:
+            self._unsaved_orders[order.client_order_id] = order
+        self._unsaved_fills.extend(fills)
+        self._bar = (orders, fills, account)
+        self.bars_done += 1
+        self._orders_seen = len(self.broker.orders())
+        self._fills_seen += len(fills)
+        self.cursor = timestamp
+        self._unsaved_bars += 1
+        return bool(orders or fills)
 
     def _trade_signals(self, timestamp: pd.Timestamp, entry: bool, exit_: bool) -> None:
         if entry and exit_:  # conflicting signals on one bar are ignored, as in the backtest
@@ -404,36 +399,30 @@ class StrategyRunner:
     def _order_id(self, timestamp: pd.Timestamp, kind: str) -> str:
         return f"{self.config.runner_id}-{timestamp.strftime('%Y%m%dT%H%M%S')}-{kind}"
 
-    def _save(self, timestamp: pd.Timestamp) -> None:
-        equity = self.broker.equity()
-        snapshot = None
-        if self._should_snapshot(equity):
-            snapshot = (timestamp, equity)
-            self.last_snapshot = equity
-            self.equity_curve.append(snapshot)
-        orders = self.broker.take_changes()
-        fills = list(self.broker.fills())
-        self.bars_done += 1
-        self._orders_seen = len(self.broker.orders())
-        self._fills_seen += len(fills)
-        self.cursor = timestamp
+    def _write(self) -> None:
+        # Everything since the last write, in one transaction; a stopped runner's bars
+        # are not written (they are replayed if the runner resumes).
+        if not self._unsaved_bars or self.cursor is None:
+            return
         if self.repository is not None:
-            # a stopped runner's bar is not written: it is replayed if the runner resumes
+            account = self.broker.account()
             self.status = self.repository.save_step(
                 PaperStep(
                     runner_id=self.config.runner_id,
-                    cursor=timestamp,
-                    orders=orders,
-                    fills=fills,
-                    positions=self.broker.positions(),
-                    cash=self.broker.account().cash,
-                    equity=equity,
+                    cursor=self.cursor,
+                    orders=list(self._unsaved_orders.values()),
+                    fills=self._unsaved_fills,
+                    positions=account.positions,
+                    cash=account.cash,
+                    equity=account.equity,
                     state=self.state_dict(),
-                    snapshot=snapshot,
+                    snapshots=self._unsaved_snapshots,
                 )
             )
-        if not self.is_stopped:
-            self._emit(orders, fills, equity)
+        self._unsaved_bars = 0
+        self._unsaved_orders = {}
+        self._unsaved_fills = []
+        self._unsaved_snapshots = []
 
     def _should_snapshot(self, equity: float) -> bool:
         last = self.last_snapshot
@@ -443,8 +432,10 @@ class StrategyRunner:
         relative = moved / abs(last) if last else math.inf
         return moved > self.config.snapshot_abs or relative > self.config.snapshot_rel
 
-    def _emit(self, orders: list[Order], fills: list[Any], equity: float) -> None:
-        if self.on_event is None:
+    def _emit_bar(self) -> None:
+        # After the bar's write: its orders and fills are stored when they are announced.
+        orders, fills, account = self._bar
+        if self.on_event is None or self.is_stopped or account is None:
             return
         runner_id = self.config.runner_id
         for order in orders:
@@ -453,8 +444,7 @@ class StrategyRunner:
             self.on_event(PaperEvent("fill", runner_id, fill.to_dict()))
         if fills:
             self.on_event(PaperEvent("position", runner_id, {"positions": self.broker.positions()}))
-        account = self.broker.account().to_dict() | {"equity": equity}
-        self.on_event(PaperEvent("account", runner_id, account))
+        self.on_event(PaperEvent("account", runner_id, account.to_dict()))
 
     def state_dict(self) -> dict[str, Any]:
         """Return the broker's and the runner's resumable state."""

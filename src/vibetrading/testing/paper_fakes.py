@@ -9,14 +9,15 @@ import pandas as pd
 
 from vibetrading.domain.trading.orders import Fill, Order
 from vibetrading.errors import ConfigError, NotFound
-from vibetrading.services.ports import PaperStep, RunnerRecord
+from vibetrading.services.ports import PaperStep, RunnerInbox, RunnerRecord
 
 __all__ = ["InMemoryPaperRunnerRepository"]
 
 
 @dataclass
 class InMemoryPaperRunnerRepository:
-    """Runners and what they wrote, in dicts; ``steps`` counts ``save_step`` calls."""
+    """Runners and what they wrote, in dicts; ``steps`` counts ``save_step`` calls and
+    ``inbox_reads`` the ``read_inbox`` ones."""
 
     runners: dict[str, RunnerRecord] = field(default_factory=dict)
     order_book: dict[str, dict[str, Order]] = field(default_factory=dict)
@@ -25,6 +26,7 @@ class InMemoryPaperRunnerRepository:
     cash: dict[str, float] = field(default_factory=dict)
     snapshots: dict[str, list[tuple[pd.Timestamp, float]]] = field(default_factory=dict)
     steps: int = 0
+    inbox_reads: int = 0
 
     def create_runner(self, record: RunnerRecord) -> None:
         """Store a new runner; raise ConfigError if its id exists."""
@@ -62,8 +64,10 @@ class InMemoryPaperRunnerRepository:
         self.fill_log[runner_id].extend(step.fills)
         self.holdings[runner_id] = dict(step.positions)
         self.cash[runner_id] = step.cash
-        if step.snapshot is not None:
-            self.snapshots[runner_id].append(step.snapshot)
+        if step.snapshots:  # a replayed bar's snapshot replaces the one stored
+            first = step.snapshots[0].timestamp
+            kept = [s for s in self.snapshots[runner_id] if s[0] < first]
+            self.snapshots[runner_id] = kept + [(s.timestamp, s.equity) for s in step.snapshots]
         record = self.runners[runner_id]
         status = step.status or record.status
         self.runners[runner_id] = replace(
@@ -71,6 +75,11 @@ class InMemoryPaperRunnerRepository:
         )
         self.steps += 1
         return status
+
+    def read_inbox(self, runner_id: str) -> RunnerInbox:
+        """Return the runner's status and working orders; ``inbox_reads`` counts calls."""
+        self.inbox_reads += 1
+        return RunnerInbox(self.runners[self._known(runner_id)].status, self.open_orders(runner_id))
 
     def add_order(self, runner_id: str, order: Order) -> Order:
         """Store an order unless its client order id exists; return the stored one."""

@@ -23,7 +23,7 @@ from vibetrading.services.paper import (
     SavedStrategy,
     next_bar_close,
 )
-from vibetrading.services.runner import SpecSignals, spec_window
+from vibetrading.services.paper_signals import SpecSignals, spec_window
 from vibetrading.testing import InMemoryBarStore
 from vibetrading.testing.paper_fakes import InMemoryPaperRunnerRepository
 
@@ -175,7 +175,8 @@ def test_status_orders_stop_and_reset(service, events):
 
 def test_place_manual_order_is_checked_idempotent_and_fills_on_resume(service):
     record = service.start(request())
-    service.run(record.runner_id, should_stop=lambda: service.summary(record.runner_id).bars >= 50)
+    calls = iter(range(10_000))
+    service.run(record.runner_id, should_stop=lambda: next(calls) >= 50)
 
     placed = service.place_order("SPX", OrderSide.BUY, 1, client_order_id="m1")
     again = service.place_order("SPX", OrderSide.BUY, 1, client_order_id="m1")

@@ -1,10 +1,13 @@
-"""Paper-trading runners in the database: one transaction per bar.
+"""Paper-trading runners in the database: one transaction per write of a runner.
 
 ``SqlPaperRunnerRepository`` implements ``PaperRunnerRepository`` over the store's tables
 (``paper_accounts``, ``paper_orders``, ``paper_fills``, ``paper_positions``,
-``equity_snapshots``, ``paper_runners``). ``save_step`` writes everything one bar changed
-(orders, fills, positions, cash, the runner's cursor and resumable state, an equity
-snapshot) in a single transaction, so a killed runner never leaves half a bar behind.
+``equity_snapshots``, ``paper_runners``). ``save_step`` writes everything the bars since
+the last write changed (orders, fills, positions, cash, the runner's cursor and
+resumable state, equity snapshots) in a single transaction, so a killed runner never
+leaves half a bar behind. ``read_inbox`` is the light read a running runner makes
+between bars: its status and working orders in one query. Both are Core statements
+(no ORM objects loaded): they are the hot path of a replay.
 
 The runner's settings live in ``paper_runners.params["config"]`` and its resumable
 broker state in ``params["state"]`` (a dedicated column is requested from the store).
@@ -14,10 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from vibetrading.adapters.store.db import Database
@@ -32,7 +45,7 @@ from vibetrading.adapters.store.tables import (
 from vibetrading.domain.trading.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from vibetrading.domain.trading.orders import Fill, Order
 from vibetrading.errors import ConfigError, NotFound
-from vibetrading.services.ports import PaperStep, RunnerRecord
+from vibetrading.services.ports import PaperStep, RunnerInbox, RunnerRecord
 from vibetrading.services.records import new_id, utc_now
 
 __all__ = ["SqlPaperRunnerRepository"]
@@ -42,6 +55,39 @@ _OPEN_STATUSES = [
     OrderStatus.ACCEPTED.name,
     OrderStatus.PARTIALLY_FILLED.name,
 ]
+# the tables themselves, for Core statements (the ORM's __table__ is typed as a FromClause)
+_RUNNERS = cast(Table, PaperRunnerRow.__table__)
+_ACCOUNTS = cast(Table, PaperAccountRow.__table__)
+_ORDERS = cast(Table, PaperOrderRow.__table__)
+_FILLS = cast(Table, PaperFillRow.__table__)
+_POSITIONS = cast(Table, PaperPositionRow.__table__)
+_SNAPSHOTS = cast(Table, EquitySnapshotRow.__table__)
+_ORDER_FIELDS = (
+    "client_order_id", "symbol", "side", "type", "time_in_force", "quantity", "limit_price",
+    "stop_price", "status", "reject_reason", "filled_quantity", "average_price",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+# Built once: the statements a running runner sends between and at its bars.
+_INBOX = (
+    select(_RUNNERS.c.status.label("runner_status"), *(_ORDERS.c[name] for name in _ORDER_FIELDS))
+    .select_from(
+        _RUNNERS.outerjoin(
+            _ORDERS,
+            and_(
+                _ORDERS.c.account_id == _RUNNERS.c.account_id,
+                _ORDERS.c.status.in_(_OPEN_STATUSES),
+            ),
+        )
+    )
+    .where(_RUNNERS.c.id == bindparam("runner_id"))
+    .order_by(_ORDERS.c.created_at, _ORDERS.c.client_order_id)
+)
+_LOCK_RUNNER = (
+    select(_RUNNERS.c.status, _RUNNERS.c.account_id)
+    .where(_RUNNERS.c.id == bindparam("runner_id"))
+    .with_for_update()
+)
 
 
 class SqlPaperRunnerRepository:
@@ -55,6 +101,7 @@ class SqlPaperRunnerRepository:
     def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = database
         self._clock = clock
+        self._configs: dict[str, tuple[str, Any]] = {}  # runner id -> (account id, config)
 
     def create_runner(self, record: RunnerRecord) -> None:
         """Store a new runner and open its account; raise ConfigError if the id exists."""
@@ -119,49 +166,64 @@ class SqlPaperRunnerRepository:
             row.updated_at = self._clock()
 
     def save_step(self, step: PaperStep) -> str:
-        """Write one bar: orders, fills, positions, cash, cursor, state, snapshot.
+        """Write a step: orders, fills, positions, cash, cursor, state, snapshots.
 
         The runner's status is read in the same transaction and returned: a stop written
         by another process is never overwritten, and the step of a stopped runner is not
-        written at all (it is replayed from the stored state on resume).
+        written at all (it is replayed from the stored state on resume). Snapshots at or
+        after the step's first one are replaced (a replayed bar writes its own again).
         """
         now = self._clock()
         with self._db.transaction(), self._db.session() as session:
-            # locked: a stop committed while this bar is written waits for it, or wins
-            runner = self._runner(session, step.runner_id, lock=True)
-            if runner.status == "stopped":
-                return runner.status
-            account_id = runner.account_id
+            connection = session.connection()
+            # locked: a stop committed while this step is written waits for it, or wins
+            found = connection.execute(_LOCK_RUNNER, {"runner_id": step.runner_id}).first()
+            if found is None:
+                raise NotFound(f"No paper runner {step.runner_id!r}.")
+            status, account_id = found
+            if status == "stopped":
+                return str(status)
+            config = self._config(connection, step.runner_id, account_id)
             ids = {
-                order.client_order_id: self._save_order(session, account_id, order, now)
+                order.client_order_id: self._write_order(connection, account_id, order, now)
                 for order in step.orders
             }
-            for fill in step.fills:
-                order_id = ids.get(fill.client_order_id) or self._order_id(
-                    session, account_id, fill.client_order_id
+            if step.fills:
+                connection.execute(
+                    insert(_FILLS),
+                    [
+                        _fill_values(fill, self._fill_order_id(connection, account_id, ids, fill))
+                        | {"account_id": account_id}
+                        for fill in step.fills
+                    ],
                 )
-                session.add(_fill_row(fill, order_id, account_id))
-            self._save_positions(session, account_id, step.positions, now)
-            account = session.get(PaperAccountRow, account_id)
-            if account is not None:
-                account.cash = step.cash
-                account.updated_at = now
-            if step.snapshot is not None:
-                timestamp, equity = step.snapshot
-                session.merge(
-                    EquitySnapshotRow(
-                        account_id=account_id,
-                        timestamp=_datetime(timestamp),
-                        equity=equity,
-                        cash=step.cash,
-                    )
-                )
-            runner.cursor = _datetime(step.cursor)
+            self._write_positions(connection, account_id, step.positions, now)
+            connection.execute(
+                update(_ACCOUNTS)
+                .where(_ACCOUNTS.c.id == account_id)
+                .values(cash=step.cash, updated_at=now)
+            )
+            self._write_snapshots(connection, account_id, step)
+            runner: dict[str, Any] = {
+                "cursor": _datetime(step.cursor),
+                "params": {"config": config, "state": step.state},
+                "updated_at": now,
+            }
             if step.status is not None:
-                runner.status = step.status
-            runner.params = {"config": runner.params.get("config", {}), "state": step.state}
-            runner.updated_at = now
-            return runner.status
+                runner["status"] = status = step.status
+            connection.execute(
+                update(_RUNNERS).where(_RUNNERS.c.id == step.runner_id).values(**runner)
+            )
+            return str(status)
+
+    def read_inbox(self, runner_id: str) -> RunnerInbox:
+        """Return the runner's status and working orders (oldest first), in one query."""
+        with self._db.session(read_only=True) as session:
+            rows = session.connection().execute(_INBOX, {"runner_id": runner_id}).all()
+        if not rows:
+            raise NotFound(f"No paper runner {runner_id!r}.")
+        orders = [_order(row) for row in rows if row.client_order_id is not None]
+        return RunnerInbox(status=str(rows[0].runner_status), open_orders=orders)
 
     def add_order(self, runner_id: str, order: Order) -> Order:
         """Store a manual order unless its client order id exists; return the stored one."""
@@ -171,14 +233,14 @@ class SqlPaperRunnerRepository:
             row = self._order_row(session, account_id, order.client_order_id)
             if row is not None:
                 return _order(row)
-            self._save_order(session, account_id, order, now)
+            self._write_order(session.connection(), account_id, order, now)
             return order
 
     def set_order(self, runner_id: str, order: Order) -> None:
         """Write the new state of a stored order (a cancel made outside a bar)."""
         with self._db.transaction(), self._db.session() as session:
             account_id = self._runner(session, runner_id).account_id
-            self._save_order(session, account_id, order, self._clock())
+            self._write_order(session.connection(), account_id, order, self._clock())
 
     def open_orders(self, runner_id: str) -> list[Order]:
         """Return the runner's working orders, oldest first."""
@@ -252,16 +314,34 @@ class SqlPaperRunnerRepository:
             raise NotFound(f"No paper runner {runner_id!r}.")
         return row
 
-    def _order_id(self, session: Session, account_id: str, client_order_id: str) -> str:
-        found = session.scalar(
-            select(PaperOrderRow.id).where(
-                PaperOrderRow.account_id == account_id,
-                PaperOrderRow.client_order_id == client_order_id,
+    def _config(self, connection: Connection, runner_id: str, account_id: str) -> Any:
+        # The settings never change while the runner exists (a runner created again under
+        # the same id has a new account): read them once, not with the state at each write.
+        known = self._configs.get(runner_id)
+        if known is not None and known[0] == account_id:
+            return known[1]
+        params = connection.execute(
+            select(_RUNNERS.c.params).where(_RUNNERS.c.id == runner_id)
+        ).scalar_one()
+        config = (params or {}).get("config", {})
+        self._configs[runner_id] = (account_id, config)
+        return config
+
+    def _fill_order_id(
+        self, connection: Connection, account_id: str, ids: dict[str, str], fill: Fill
+    ) -> str:
+        known = ids.get(fill.client_order_id)
+        if known is not None:
+            return known
+        found = connection.execute(
+            select(_ORDERS.c.id).where(
+                _ORDERS.c.account_id == account_id,
+                _ORDERS.c.client_order_id == fill.client_order_id,
             )
-        )
+        ).scalar()
         if found is None:
-            raise NotFound(f"No order {client_order_id!r} for a fill.")
-        return found
+            raise NotFound(f"No order {fill.client_order_id!r} for a fill.")
+        return str(found)
 
     def _order_row(
         self, session: Session, account_id: str, client_order_id: str
@@ -273,47 +353,72 @@ class SqlPaperRunnerRepository:
             )
         )
 
-    def _save_order(self, session: Session, account_id: str, order: Order, now: datetime) -> str:
-        row = self._order_row(session, account_id, order.client_order_id)
-        if row is None:
-            row = PaperOrderRow(
-                id=new_id(),
+    def _write_order(
+        self, connection: Connection, account_id: str, order: Order, now: datetime
+    ) -> str:
+        values = _order_values(order, now)
+        where = (_ORDERS.c.account_id == account_id) & (
+            _ORDERS.c.client_order_id == order.client_order_id
+        )
+        found = connection.execute(select(_ORDERS.c.id).where(where)).scalar()
+        if found is not None:
+            connection.execute(update(_ORDERS).where(where).values(**values))
+            return str(found)
+        order_id = new_id()
+        created = _datetime(order.created_at) or now
+        connection.execute(
+            insert(_ORDERS).values(
+                id=order_id,
                 account_id=account_id,
                 client_order_id=order.client_order_id,
-                created_at=_datetime(order.created_at) or now,
+                created_at=created,
+                **values,
             )
-            session.add(row)
-        row.symbol = order.symbol
-        row.side = order.side.value
-        row.type = order.order_type.value
-        row.time_in_force = order.time_in_force.value
-        row.quantity = order.quantity
-        row.limit_price = order.limit_price
-        row.stop_price = order.stop_price
-        row.status = order.status.name
-        row.reject_reason = order.message or None
-        row.filled_quantity = order.filled_quantity
-        row.average_price = order.average_price
-        row.updated_at = _datetime(order.updated_at) or now
-        session.flush()
-        return row.id
+        )
+        return order_id
 
-    def _save_positions(
-        self, session: Session, account_id: str, positions: dict[str, float], now: datetime
+    def _write_positions(
+        self, connection: Connection, account_id: str, positions: dict[str, float], now: datetime
     ) -> None:
-        session.execute(delete(PaperPositionRow).where(PaperPositionRow.account_id == account_id))
-        for symbol, quantity in positions.items():
-            session.add(
-                PaperPositionRow(
-                    account_id=account_id,
-                    symbol=symbol,
-                    quantity=quantity,
-                    average_price=0.0,
-                    bought_today=0.0,
-                    realized_pnl=0.0,
-                    updated_at=now,
-                )
+        connection.execute(delete(_POSITIONS).where(_POSITIONS.c.account_id == account_id))
+        if positions:
+            connection.execute(
+                insert(_POSITIONS),
+                [
+                    {
+                        "account_id": account_id,
+                        "symbol": symbol,
+                        "quantity": quantity,
+                        "average_price": 0.0,
+                        "bought_today": 0.0,
+                        "realized_pnl": 0.0,
+                        "updated_at": now,
+                    }
+                    for symbol, quantity in positions.items()
+                ],
             )
+
+    def _write_snapshots(self, connection: Connection, account_id: str, step: PaperStep) -> None:
+        if not step.snapshots:
+            return
+        first = _datetime(step.snapshots[0].timestamp)
+        connection.execute(
+            delete(_SNAPSHOTS).where(
+                _SNAPSHOTS.c.account_id == account_id, _SNAPSHOTS.c.timestamp >= first
+            )
+        )
+        connection.execute(
+            insert(_SNAPSHOTS),
+            [
+                {
+                    "account_id": account_id,
+                    "timestamp": _datetime(snapshot.timestamp),
+                    "equity": snapshot.equity,
+                    "cash": snapshot.cash,
+                }
+                for snapshot in step.snapshots
+            ],
+        )
 
 
 def _record(row: PaperRunnerRow) -> RunnerRecord:
@@ -330,7 +435,7 @@ def _record(row: PaperRunnerRow) -> RunnerRecord:
     )
 
 
-def _order(row: PaperOrderRow) -> Order:
+def _order(row: PaperOrderRow | Row[Any]) -> Order:
     return Order(
         client_order_id=row.client_order_id,
         symbol=row.symbol,
@@ -350,18 +455,34 @@ def _order(row: PaperOrderRow) -> Order:
     )
 
 
-def _fill_row(fill: Fill, order_id: str, account_id: str) -> PaperFillRow:
-    return PaperFillRow(
-        id=new_id(),
-        order_id=order_id,
-        account_id=account_id,
-        symbol=fill.symbol,
-        timestamp=_datetime(fill.timestamp),
-        quantity=fill.quantity,
-        price=fill.price,
-        commission=0.0,
-        fees=fill.fees,
-    )
+def _order_values(order: Order, now: datetime) -> dict[str, Any]:
+    return {
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.order_type.value,
+        "time_in_force": order.time_in_force.value,
+        "quantity": order.quantity,
+        "limit_price": order.limit_price,
+        "stop_price": order.stop_price,
+        "status": order.status.name,
+        "reject_reason": order.message or None,
+        "filled_quantity": order.filled_quantity,
+        "average_price": order.average_price,
+        "updated_at": _datetime(order.updated_at) or now,
+    }
+
+
+def _fill_values(fill: Fill, order_id: str) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "order_id": order_id,
+        "symbol": fill.symbol,
+        "timestamp": _datetime(fill.timestamp),
+        "quantity": fill.quantity,
+        "price": fill.price,
+        "commission": 0.0,
+        "fees": fill.fees,
+    }
 
 
 def _fill(row: PaperFillRow, order: PaperOrderRow) -> Fill:

@@ -6,7 +6,7 @@ from vibetrading.adapters.store.paper_repository import SqlPaperRunnerRepository
 from vibetrading.domain.trading.enums import OrderSide, RejectReason
 from vibetrading.domain.trading.orders import Fill, Order
 from vibetrading.errors import ConfigError, NotFound
-from vibetrading.services.ports import PaperStep, RunnerRecord
+from vibetrading.services.ports import PaperStep, PaperStepSnapshot, RunnerRecord
 
 T0 = pd.Timestamp("2024-01-02", tz="UTC")
 T1 = pd.Timestamp("2024-01-03", tz="UTC")
@@ -31,7 +31,7 @@ def repository(store):
     return repo
 
 
-def step(orders, fills, cursor=T0, positions=None, snapshot=None, state=None):
+def step(orders, fills, cursor=T0, positions=None, snapshots=(), state=None):
     return PaperStep(
         runner_id="r1",
         cursor=cursor,
@@ -41,7 +41,7 @@ def step(orders, fills, cursor=T0, positions=None, snapshot=None, state=None):
         cash=900.0,
         equity=1001.0,
         state=state or {"broker": {"n": 1}},
-        snapshot=snapshot,
+        snapshots=[PaperStepSnapshot(t, e, 900.0) for t, e in snapshots],
     )
 
 
@@ -49,10 +49,10 @@ def test_save_step_writes_orders_fills_positions_cursor_and_snapshot(repository)
     order = Order("r1-a", "AAPL", OrderSide.BUY, quantity=1, created_at=T0).accepted(T0)
     fill = Fill("r1-a", "AAPL", OrderSide.BUY, 1, 100.0, 1.0, T1)
 
-    repository.save_step(step([order], [], snapshot=(T0, 1000.0)))
+    repository.save_step(step([order], [], snapshots=[(T0, 1000.0)]))
     repository.save_step(
         step([order.with_fill(fill)], [fill], cursor=T1, positions={"AAPL": 1.0},
-             snapshot=(T1, 1001.0), state={"broker": {"n": 2}})
+             snapshots=[(T1, 1001.0)], state={"broker": {"n": 2}})
     )  # fmt: skip
 
     record = repository.get_runner("r1")
@@ -151,3 +151,48 @@ def test_add_order_is_idempotent_and_open_orders_lists_working_ones(repository):
         "m1": "cancelled",
         "m2": "rejected",
     }
+
+
+def test_read_inbox_returns_status_and_working_orders_oldest_first(repository):
+    placed = Order("m1", "AAPL", OrderSide.BUY, quantity=1, created_at=T0).accepted(T0)
+    later = Order("m2", "AAPL", OrderSide.SELL, quantity=1, limit_price=9.0, created_at=T1)
+    filled = Order("r1-a", "AAPL", OrderSide.BUY, quantity=1, created_at=T0).accepted(T0)
+    fill = Fill("r1-a", "AAPL", OrderSide.BUY, 1, 100.0, 1.0, T1)
+    repository.save_step(step([filled.with_fill(fill)], [fill], cursor=T1))
+    repository.add_order("r1", later.accepted(T1))
+    repository.add_order("r1", placed)
+    repository.set_status("r1", "running")
+
+    inbox = repository.read_inbox("r1")
+    repository.set_status("r1", "stopped")
+
+    assert inbox.status == "running"
+    assert [o.client_order_id for o in inbox.open_orders] == ["m1", "m2"]
+    assert inbox.open_orders[1].limit_price == 9.0
+    assert inbox.open_orders[0].created_at == T0
+    assert repository.read_inbox("r1").status == "stopped"
+    with pytest.raises(NotFound):
+        repository.read_inbox("nope")
+
+
+def test_save_step_writes_a_batch_of_snapshots_and_replaces_replayed_ones(repository):
+    t2 = pd.Timestamp("2024-01-04", tz="UTC")
+    repository.save_step(step([], [], cursor=T1, snapshots=[(T0, 1000.0), (T1, 1001.0)]))
+
+    repository.save_step(step([], [], cursor=t2, snapshots=[(T1, 1002.0), (t2, 1003.0)]))
+
+    assert repository.equity_snapshots("r1") == [(T0, 1000.0), (T1, 1002.0), (t2, 1003.0)]
+    assert repository.get_runner("r1").cursor == t2
+
+
+def test_save_step_of_a_runner_created_again_writes_its_new_config(store, repository):
+    repository.save_step(step([], []))
+    config = dict(repository.get_runner("r1").config, symbol="MSFT")
+    config.pop("account_id")
+    repository.delete_runner("r1")
+    repository.create_runner(RunnerRecord(runner_id="r1", config=config))
+
+    repository.save_step(step([], [], cursor=T1))
+
+    assert repository.get_runner("r1").config["symbol"] == "MSFT"
+    assert repository.get_runner("r1").cursor == T1
