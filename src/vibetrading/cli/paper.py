@@ -2,8 +2,10 @@
 
 ``paper start`` replays history bar by bar through the paper broker (``--speed max`` runs
 to the end and prints a summary whose ``trades`` have the fields of ``backtest --format
-json``) or polls a provider at each bar close (``--feed live``). Running the same start
-again resumes the runner where it stopped. The trading mode is shown with every order.
+json``; a progress bar with the bars done and the time left shows on a terminal's stderr,
+except with ``--format json``) or polls a provider at each bar close (``--feed live``).
+Running the same start again resumes the runner where it stopped. The trading mode is
+shown with every order.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from vibetrading.cli.inputs import (
@@ -190,7 +193,8 @@ def start(
     if feed is PaperFeed.live:
         summary = _run_live(service, record.runner_id, console)
     else:
-        summary = service.run(record.runner_id, speed=request.speed)
+        progress = None if output is PaperFormat.json else Console(stderr=True)
+        summary = _run_replay(service, record.runner_id, request.speed, progress)
     _print_summary(console, summary, output)
 
 
@@ -206,6 +210,30 @@ def _start(service: PaperTradingService, request: PaperRequest, console: Console
                 safety_table(e.report, title="Safety report (nothing was saved)")
             )
         raise
+
+
+def _run_replay(
+    service: PaperTradingService,
+    runner_id: str,
+    speed: float | None,
+    progress_console: Console | None,
+) -> RunSummary:
+    """Replay the runner, with a progress bar (bars done, ETA) on a terminal console."""
+    if progress_console is None or not progress_console.is_terminal:
+        return service.run(runner_id, speed=speed)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=progress_console, transient=True) as progress:
+        task = progress.add_task("replaying", total=1.0)
+
+        def update(fraction: float, text: str) -> None:
+            progress.update(task, completed=fraction, description=f"replaying {text}")
+
+        return service.run(runner_id, speed=speed, progress=update)
 
 
 def _run_live(

@@ -213,6 +213,54 @@ def test_paper_live_loop_sleeps_until_the_next_bar_close_and_ends_on_stop():
     assert summary.bars == 3
 
 
+class ReplayService:
+    """A paper service whose replay of four bars reports its progress, when asked."""
+
+    def __init__(self):
+        self.progress = None
+
+    def run(self, runner_id, *, speed=None, progress=None):
+        from vibetrading.services.runner import RunSummary
+
+        self.progress = progress
+        for done in range(1, 5):
+            if progress is not None:
+                progress(done / 4, f"{done}/4 bars")
+        return RunSummary(runner_id, "SPX", [], 1.0, 1.0, 4, 0, 0, None, "paper")
+
+
+@pytest.mark.parametrize(
+    ("is_terminal", "expected"),
+    [(True, "replaying 4/4 bars"), (False, "")],
+    ids=["terminal", "piped"],
+)
+def test_paper_replay_shows_a_progress_bar_on_a_terminal_only(is_terminal, expected):
+    import io
+
+    from rich.console import Console
+
+    from vibetrading.cli.paper import _run_replay
+
+    service = ReplayService()
+    console = Console(file=io.StringIO(), force_terminal=is_terminal, width=120)
+
+    summary = _run_replay(service, "r1", None, console)
+
+    assert summary.bars == 4
+    assert (service.progress is not None) is is_terminal
+    assert expected in console.file.getvalue()
+
+
+def test_paper_replay_with_json_output_shows_no_progress():
+    from vibetrading.cli.paper import _run_replay
+
+    service = ReplayService()
+
+    _run_replay(service, "r1", None, None)
+
+    assert service.progress is None
+
+
 @pytest.fixture
 def sandbox_closed_after():
     from vibetrading.adapters.sandbox.code_runner import close_shared_sandbox
