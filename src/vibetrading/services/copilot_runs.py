@@ -54,7 +54,9 @@ _SUMMARY_KEYS = (
     "num_trades",
     "benchmark_return",
 )
-_POLL_S = 0.05
+# JobService.wait returns as soon as a job run by this process ends, so this only spaces
+# out the progress reads (each one a database query) of a job still running or queued.
+_POLL_S = 0.5
 _logger = logging.getLogger(__name__)
 
 
