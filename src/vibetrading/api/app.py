@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from vibetrading.api.middleware import (
     BodyLimitMiddleware,
@@ -110,6 +112,18 @@ def create_app(
         """Say the server is up and whether it needs a login."""
         return HealthOut(status="ok", multi_user=container.multi_user, version=__version__)
 
+    @app.api_route(
+        f"{API_PREFIX}/{{path:path}}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def unknown_endpoint(path: str, request: Request) -> None:
+        """Answer an unknown API path with a problem document, never the UI's HTML page."""
+        allowed = _allowed_methods(app, request)
+        if allowed:
+            raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+        raise StarletteHTTPException(404, f"No API endpoint at {API_PREFIX}/{path}; see /docs.")
+
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -123,6 +137,17 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> set[str]:
+    """The methods the API documents for the request's path (so a wrong method is a 405)."""
+    path = request.url.path
+    allowed: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        regex, _, _ = compile_path(template)
+        if regex.match(path):
+            allowed |= {method.upper() for method in operations}
+    return allowed
 
 
 def _build(settings: Settings) -> ApiServices:
