@@ -275,10 +275,15 @@ class MarketDataService:
             f"No data for {symbol.code} ({symbol.market.value} market) in the local store or "
             f"the bundled samples. Fetch it (vibetrading data fetch {symbol.code} --provider "
             f"{_suggest_provider(symbol)}), import a file (vibetrading data import FILE --symbol "
-            f"{symbol.code}) or use synthetic data (--provider demo).",
-            suggestions=list(
-                dict.fromkeys(close_matches(symbol.code, available) + close_matches(symbol.code))
-            )[:3],
+            f"{symbol.code}) or store synthetic bars to try it (vibetrading data fetch "
+            f"{symbol.code} --provider demo).",
+            suggestions=[
+                match
+                for match in dict.fromkeys(
+                    close_matches(symbol.code, available) + close_matches(symbol.code)
+                )
+                if match != symbol.code
+            ][:3],
         )
 
     def _empty_message(

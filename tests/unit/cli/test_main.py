@@ -43,6 +43,15 @@ def test_main_vibetrading_error_one_red_line(monkeypatch, capsys):
     assert "Traceback" not in err
 
 
+def test_missing_data_error_names_a_working_command_and_never_suggests_itself(monkeypatch, capsys):
+    code = run_main(monkeypatch, "data", "show", "AAPL")
+
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "vibetrading data fetch AAPL --provider demo" in err
+    assert "Did you mean: AAPL" not in err
+
+
 def test_main_usage_error_exit_code_two(monkeypatch, capsys):
     code = run_main(monkeypatch, "data", "show")
 
