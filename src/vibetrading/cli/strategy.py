@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vibetrading.cli.inputs import read_bars_file, read_code_file, read_spec_file
+from vibetrading.domain.strategy.assumption_words import localize_assumptions
 
 __all__ = ["safety_table", "strategy_app"]
 
@@ -76,7 +77,7 @@ def _print_text(console: Console, result: Any) -> None:
         console.print(f"[bold]{result.spec.name}[/]")
         console.print(result.spec.explanation)
     for title, lines, style in (
-        ("assumed", result.assumptions, "dim"),
+        ("assumed", localize_assumptions(result.assumptions, result.language), "dim"),
         ("not understood", [repr(u) for u in result.unparsed], "yellow"),
         ("warning", result.warnings, "yellow"),
         ("error", result.errors, "bold red"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from vibetrading.domain.strategy import Risk, StrategySpec
+from vibetrading.domain.strategy.assumption_words import localize_assumptions
 from vibetrading.domain.strategy.dsl.tokens import tokenize
 from vibetrading.domain.strategy.expr import all_of, compare, indicator, price
 from vibetrading.domain.strategy.render import name_spec, render_spec
@@ -114,7 +115,10 @@ class OfflineDrafter:
                 spec=None, language=parsed.language, reply=message, errors=tuple(parsed.errors)
             )
         lines = [words["new"].format(name=parsed.spec.name, explanation=parsed.spec.explanation)]
-        lines += [words["assumed"].format(line=a) for a in parsed.assumptions]
+        lines += [
+            words["assumed"].format(line=a)
+            for a in localize_assumptions(parsed.assumptions, parsed.language)
+        ]
         if parsed.unparsed:
             lines.append(words["unparsed"].format(words=", ".join(parsed.unparsed)))
         lines += parsed.warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vibetrading.domain.strategy.assumption_words import localize_assumptions
 from vibetrading.web.i18n import Lang, t
 from vibetrading.web.state import Proposal
 
@@ -64,7 +65,8 @@ def strategy_card(
                     ui.badge(str(chip)).props("outline")
         ui.label(t("card.rules", lang)).classes("text-xs uppercase tracking-wide opacity-70")
         ui.label(proposal.rules).classes("text-sm").mark("strategy-rules")
-        _bullets(t("card.assumptions", lang), proposal.assumptions, icon="info", tone="text-info")
+        assumptions = localize_assumptions(proposal.assumptions, lang)
+        _bullets(t("card.assumptions", lang), assumptions, icon="info", tone="text-info")
         _bullets(t("card.warnings", lang), proposal.warnings, icon="warning", tone="text-warning")
         _bullets(t("card.suggestions", lang), suggestions, icon="lightbulb", tone="text-accent")
         safety_badge(proposal.safety, lang=lang)

@@ -1,0 +1,182 @@
+"""The parser's assumptions in the reader's language.
+
+The parser records what it assumed as short English sentences ("RSI period not given:
+used 14"); those stay the stable, machine-readable form in JSON outputs. A person reading
+a Chinese idea sees them in Chinese: ``localize_assumption(text, "zh")`` matches each
+sentence against the parser's phrasings and fills the Chinese one. A sentence it does not
+know is returned unchanged, never dropped.
+
+    >>> localize_assumption("RSI period not given: used 14", "zh")
+    'RSI 未给出周期：使用 14'
+    >>> localize_assumption("no instrument named: used SPX", "en")
+    'no instrument named: used SPX'
+"""
+
+# Chinese text keeps its full-width punctuation on purpose.
+# ruff: noqa: RUF001, RUF002
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+__all__ = ["localize_assumption", "localize_assumptions"]
+
+_FIELDS_ZH = {
+    "close": "收盘价",
+    "open": "开盘价",
+    "high": "最高价",
+    "low": "最低价",
+    "volume": "成交量",
+    "the close price": "收盘价",
+}
+_WORDS_ZH = {
+    "oversold": "超卖",
+    "overbought": "超买",
+    "golden cross": "金叉",
+    "death cross": "死叉",
+    "touches": "触及",
+    "volume spike": "放量",
+    "pullback": "回调",
+    "between": "之间",
+}
+_PARAMS_ZH = {
+    "period": "周期",
+    "fast": "快线周期",
+    "slow": "慢线周期",
+    "signal": "信号线周期",
+    "std": "标准差倍数",
+    "k_smooth": "K值平滑周期",
+    "d_smooth": "D值平滑周期",
+}
+_ROLES_ZH = {
+    "entry": "入场",
+    "exit": "出场",
+    "short entry": "做空入场",
+    "short exit": "做空出场",
+    "short_entry": "做空入场",
+    "short_exit": "做空出场",
+}
+
+
+def _label(text: str) -> str:
+    return " ".join(_FIELDS_ZH.get(part, part) for part in text.split(" "))
+
+
+def _word(text: str) -> str:
+    return _WORDS_ZH.get(text, text)
+
+
+def _params(text: str) -> str:
+    return "、".join(_PARAMS_ZH.get(name, name) for name in text.split(", "))
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+# the most specific phrasing first: the generic "'X' read as Y" comes last of its kind
+_ZH: list[Rule] = [
+    (
+        re.compile(r"no instrument named: used (?P<s>.+)"),
+        lambda m: f"未指定标的：使用 {m['s']}",
+    ),
+    (
+        re.compile(r"no subject given: used the close price"),
+        lambda m: "未指明比较对象：使用收盘价",
+    ),
+    (
+        re.compile(r"no subject given: used (?P<s>.+) from before"),
+        lambda m: f"未指明比较对象：沿用前面的 {_label(m['s'])}",
+    ),
+    (
+        re.compile(r"breakout period not given: used (?P<n>\d+) bars"),
+        lambda m: f"未给出突破周期：使用 {m['n']} 根K线",
+    ),
+    (
+        re.compile(r"new high/low period not given: used (?P<n>\d+) bars"),
+        lambda m: f"未给出新高/新低周期：使用 {m['n']} 根K线",
+    ),
+    (
+        re.compile(r"(?P<i>[A-Z][A-Z0-9_]*) (?P<p>[a-z_, ]+) not given: used (?P<v>.+)"),
+        lambda m: f"{m['i']} 未给出{_params(m['p'])}：使用 {m['v'].replace(', ', '、')}",
+    ),
+    (
+        re.compile(r"conditions given side by side were joined with 'and'"),
+        lambda m: "并列的条件按“且”连接",
+    ),
+    (
+        re.compile(r"a condition without a buy/sell word joined the rule before it"),
+        lambda m: "没有买卖字眼的条件并入了前一条规则",
+    ),
+    (
+        re.compile(r"no buy or sell word: the conditions were read as the entry"),
+        lambda m: "没有买卖字眼：这些条件被当作入场条件",
+    ),
+    (
+        re.compile(r"read '(?P<a>.+)' as '(?P<b>.+)'"),
+        lambda m: f"把“{m['a']}”读作“{m['b']}”",
+    ),
+    (
+        re.compile(r"'(?P<t>.+)': read (?P<n>\S+) as a percentage"),
+        lambda m: f"“{m['t']}”：把 {m['n']} 读作百分比",
+    ),
+    (
+        re.compile(r"(?P<n>\S+) per trade read as an amount of cash"),
+        lambda m: f"每笔 {m['n']} 读作现金金额",
+    ),
+    (
+        re.compile(r"(?P<n>\d+) separate (?P<r>.+) rules: any one triggers"),
+        lambda m: f"{m['n']} 条独立的{_ROLES_ZH.get(m['r'], m['r'])}规则：任一满足即触发",
+    ),
+    (
+        re.compile(r"'the day after X' read as X one bar earlier"),
+        lambda m: "“X 的次日”读作 X 提前一根K线",
+    ),
+    (
+        re.compile(r"'between' read as strictly above the low and below the high"),
+        lambda m: "“之间”读作严格高于下限且低于上限",
+    ),
+    (
+        re.compile(r"pullback measured from the (?P<n>\d+)-bar high"),
+        lambda m: f"回调从 {m['n']} 根K线的最高点算起",
+    ),
+    (
+        re.compile(r"'pullback' read as close at or below (?P<l>.+)"),
+        lambda m: f"“回调”读作收盘价不高于 {m['l']}",
+    ),
+    (
+        re.compile(r"'volume spike' read as volume above its (?P<n>\d+)-bar average"),
+        lambda m: f"“放量”读作成交量高于 {m['n']} 根K线的均量",
+    ),
+    (
+        re.compile(r"a (?P<x>\S+)% move read as the (?P<n>\d+)-bar return (?P<r>.+)"),
+        lambda m: f"{m['x']}% 的涨跌读作 {m['n']} 根K线收益率 {m['r']}",
+    ),
+    (
+        re.compile(r"'(?P<w>.+)' without periods: (?P<a>.+) and (?P<b>.+)"),
+        lambda m: f"“{_word(m['w'])}”未给出周期：使用 {m['a']} 和 {m['b']}",
+    ),
+    (
+        re.compile(r"'(?P<w>.+)' alone: (?P<a>.+) and (?P<b>.+) from before"),
+        lambda m: f"单独的“{_word(m['w'])}”：沿用前面的 {_label(m['a'])} 和 {_label(m['b'])}",
+    ),
+    (
+        re.compile(r"'(?P<w>.+)' read as (?P<a>\S+) (?P<op>[<>]=?) (?P<b>\S+)"),
+        lambda m: f"“{_word(m['w'])}”读作 {_label(m['a'])} {m['op']} {_label(m['b'])}",
+    ),
+]
+
+
+def localize_assumption(text: str, language: str) -> str:
+    """Return the parser's assumption `text` in `language` ("en" or "zh")."""
+    if language != "zh":
+        return text
+    for pattern, build in _ZH:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return build(match)
+    return text
+
+
+def localize_assumptions(texts: Iterable[str], language: str) -> list[str]:
+    """Return every assumption of `texts` in `language`, in order."""
+    return [localize_assumption(text, language) for text in texts]
