@@ -161,6 +161,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "month.year": {"en": "Year", "zh": "全年"},
     "side.long": {"en": "long", "zh": "做多"},
     "side.short": {"en": "short", "zh": "做空"},
+    "side.both": {"en": "long & short", "zh": "多空双向"},
     "reason.signal": {"en": "signal", "zh": "信号"},
     "reason.stop_loss": {"en": "stop-loss", "zh": "止损"},
     "reason.take_profit": {"en": "take-profit", "zh": "止盈"},

@@ -156,6 +156,23 @@ def test_chinese_language_renders_chinese_navigation(run_ui):
     run_ui(scenario)
 
 
+def test_chinese_card_shows_chinese_assumptions_and_direction(run_ui):
+    async def scenario(user, state):
+        await user.open("/settings")
+        from nicegui import app
+
+        with user:
+            app.storage.user["lang"] = "zh"
+        await user.open("/")
+        await _send(user, "RSI低于30买入腾讯，RSI高于70卖出，止损5%")
+        await user.should_see(marker="strategy-name", retries=50)
+        await user.should_see("RSI 未给出周期：使用 14")
+        await user.should_see("做多")
+        await user.should_not_see("period not given")
+
+    run_ui(scenario)
+
+
 def test_editor_text_to_json_and_back(run_ui):
     async def scenario(user, state):
         await user.open("/editor")

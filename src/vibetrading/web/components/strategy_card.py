@@ -61,7 +61,8 @@ def strategy_card(
         with ui.row().classes("items-center justify-between w-full"):
             ui.label(spec.name).classes("text-base font-semibold").mark("strategy-name")
             with ui.row().classes("gap-1"):
-                for chip in (*spec.universe, spec.timeframe.value, spec.direction):
+                direction = t(f"side.{spec.direction}", lang)
+                for chip in (*spec.universe, spec.timeframe.value, direction):
                     ui.badge(str(chip)).props("outline")
         ui.label(t("card.rules", lang)).classes("text-xs uppercase tracking-wide opacity-70")
         ui.label(proposal.rules).classes("text-sm").mark("strategy-rules")
