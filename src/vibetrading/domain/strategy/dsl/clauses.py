@@ -5,14 +5,20 @@ The text is cut at ``; , 。`` and similar marks. In each clause the modifier pa
 the instruments named next to a role word are taken out too. What is left is split at
 the role words. A role word takes the words *after* it when it opens the clause or is
 followed by "when"/"if" (English: "buy when RSI < 30"), and the words *before* it
-otherwise (Chinese: "RSI低于30时买入"). A clause without a role word joins the next
-rule ("When RSI < 30, buy"), or the previous one when it starts with and/or.
+otherwise (Chinese: "RSI低于30时买入"). When a role reading forwards and the next role
+reading backwards want the same words, a space between two whole conditions splits them
+("买入腾讯 当RSI低于30 RSI高于70卖出"). A clause without a role word joins the next
+rule ("When RSI < 30, buy"), or the previous one when it starts with and/or, or fills a
+bare role before it when the next rule has a condition of its own ("买入茅台; 当MACD金叉;
+死叉卖出").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from vibetrading.domain.strategy.dsl.cursor import Context
+from vibetrading.domain.strategy.dsl.grammar import ConditionParser
 from vibetrading.domain.strategy.dsl.patterns import Match, match_at, patterns_for
 from vibetrading.domain.strategy.dsl.tokens import Token
 
@@ -145,12 +151,14 @@ def _assign_spans(
     bounds = [0] + [after for _, after, _ in roles]
     ends = [at for at, _, _ in roles] + [len(segment)]
     spans = [segment[b:e] for b, e in zip(bounds, ends, strict=True)]
+    picks = [k + 1 if _opens(spans[k + 1], spans[k]) else k for k in range(len(roles))]
+    own = _settle_contests(spans, picks)
     taken = [False] * len(spans)
     items: list[Rule | list[Token]] = []
     for k, (at, _, role) in enumerate(roles):
-        span = k + 1 if _opens(spans[k + 1], spans[k]) else k
-        tokens: list[Token] = []
-        if not taken[span]:
+        span = picks[k]
+        tokens: list[Token] = own.get(k, [])
+        if k not in own and not taken[span]:
             taken[span], tokens = True, spans[span]
         if not taken[k] and span == k + 1 and _has_content(spans[k]):
             taken[k] = True
@@ -159,6 +167,46 @@ def _assign_spans(
     if not taken[-1] and _has_content(spans[-1]):
         items.append(spans[-1])
     return items
+
+
+def _settle_contests(spans: list[list[Token]], picks: list[int]) -> dict[int, list[Token]]:
+    # Role k reads the words after it ("买入腾讯 当…", "buy when …") and role k + 1 the
+    # words before it ("…卖出"): both want spans[k + 1]. A space between two whole
+    # conditions splits it ("当RSI低于30 RSI高于70卖出"); without one, a role k after a
+    # whole condition of its own keeps that ("当RSI低于30时买入 当RSI高于70时卖出").
+    own: dict[int, list[Token]] = {}
+    for k in range(len(picks) - 1):
+        contested = spans[k + 1]
+        if picks[k] != k + 1 or picks[k + 1] != k + 1 or not _has_content(contested):
+            continue
+        cut = _clause_gap(contested)
+        if cut is not None:
+            spans[k + 1], own[k + 1] = contested[:cut], contested[cut:]
+        elif (k == 0 or picks[k - 1] != k) and _is_condition(spans[k], Context()):
+            picks[k] = k
+    return own
+
+
+def _clause_gap(tokens: list[Token]) -> int | None:
+    for cut in range(1, len(tokens)):
+        before, after = tokens[cut - 1], tokens[cut]
+        if after.start <= before.end or _is_connective(before) or _is_connective(after):
+            continue
+        # one context for both halves, so "跌破" after "站上50日均线" finds its line
+        context = Context()
+        if _is_condition(tokens[:cut], context) and _is_condition(tokens[cut:], context):
+            return cut
+    return None
+
+
+def _is_connective(token: Token) -> bool:
+    return token.kind == "word" and token.key in ("AND", "OR")
+
+
+def _is_condition(tokens: list[Token], context: Context) -> bool:
+    readable = [t for t in _clean(tokens) if t.kind != "unk"]
+    parser = ConditionParser(readable, context)
+    return bool(readable) and parser.condition() is not None and parser.done()
 
 
 def _opens(after: list[Token], before: list[Token]) -> bool:
@@ -210,7 +258,7 @@ def _synthetic(key: str, near: Token, kind: str = "punct") -> Token:
 
 def _attach(items: list[Rule | list[Token]], found: Clauses) -> None:
     waiting: list[Token] = []
-    for item in items:
+    for index, item in enumerate(items):
         if isinstance(item, Rule):
             item.tokens = _clean(_joined(waiting, item.tokens))
             waiting = []
@@ -221,10 +269,21 @@ def _attach(items: list[Rule | list[Token]], found: Clauses) -> None:
         if joins_previous and found.rules and not waiting:
             last = found.rules[-1]
             last.tokens = _clean([*last.tokens, *item])
+        elif not waiting and _fills_bare_rule(found.rules, items[index + 1 :]):
+            found.rules[-1].tokens = _clean(item)
         else:
             waiting = _joined(waiting, _clean(item))
     if waiting:
         _attach_leftover(waiting, found)
+
+
+def _fills_bare_rule(rules: list[Rule], following: list[Rule | list[Token]]) -> bool:
+    # "买入茅台; 当MACD金叉; 死叉卖出": the clause completes the bare 买入茅台 rather
+    # than joining 死叉卖出, which has a condition of its own
+    if not rules or _has_content(rules[-1].tokens):
+        return False
+    after = next((item for item in following if isinstance(item, Rule)), None)
+    return after is not None and _has_content(after.tokens)
 
 
 def _attach_leftover(waiting: list[Token], found: Clauses) -> None:

@@ -37,6 +37,7 @@ from vibetrading.errors import SpecError
 __all__ = ["OperandParser", "number_constant"]
 
 _EXTREME_WORDS = {"NEW_HIGH": "high", "NEW_LOW": "low"}
+_THRESHOLD_WORDS = frozenset({"GT", "LT", "GE", "LE", "EQ", "NE", "CROSS_ABOVE", "CROSS_BELOW"})
 
 
 def number_constant(value: Decimal, unit: str) -> Constant:
@@ -271,7 +272,8 @@ class OperandParser(Cursor):
 
     def indicator(self) -> Any:
         period = self.take_count()
-        if period is None and self.at_kind("num") and self.at_kind("ind", offset=1):
+        has_prefix = self.at_kind("num") and self.at_kind("ind", offset=1)
+        if period is None and has_prefix and not self.is_threshold_before_subject():
             period = self.take_period()
         token = self.take_kind("ind", "ind_out") or self.side_before_indicator()
         if token is None:
@@ -288,6 +290,21 @@ class OperandParser(Cursor):
         values += self.parameters(info, bool(values))
         output = self.output_of(info) or output
         return self.build_indicator(info, values, output, token.text)
+
+    def is_threshold_before_subject(self) -> bool:
+        # "RSI低于30 RSI高于70": the number after 低于/below is the threshold and the
+        # indicator opens the next relation; "above the 50 SMA" keeps 50 as the period
+        before = self.tokens[self.pos - 1] if self.pos > 0 else None
+        if before is None or before.kind != "word" or before.key not in _THRESHOLD_WORDS:
+            return False
+        after = self.peek(2)
+        if after is not None and after.kind == "punct" and after.key == "(":
+            return True
+        return after is not None and self.is_relation_word(after)
+
+    def is_relation_word(self, token: Token) -> bool:
+        """Return True for a word that relates a value to something (the grammar's list)."""
+        return False
 
     def side_before_indicator(self) -> Token | None:
         # "the lower bollinger band": an output word before the indicator it belongs to

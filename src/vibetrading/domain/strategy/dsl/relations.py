@@ -71,6 +71,10 @@ class RelationParser(OperandParser):
         self._handlers = table
         return table
 
+    def is_relation_word(self, token: Token) -> bool:
+        """Return True for a relation or concept word ("above", 金叉, 超卖)."""
+        return token.kind == "word" and token.key in self.handlers()
+
     def relation(self) -> Any:
         self._subject_note = ""
         left = None
