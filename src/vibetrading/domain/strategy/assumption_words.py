@@ -39,6 +39,14 @@ _WORDS_ZH = {
     "volume spike": "放量",
     "pullback": "回调",
     "between": "之间",
+    "breaks": "突破",
+    "break": "突破",
+    "broke": "突破",
+    "breaking": "突破",
+    "breaks through": "突破",
+    "break through": "突破",
+    "broke through": "突破",
+    "breaking through": "突破",
 }
 _PARAMS_ZH = {
     "period": "周期",
@@ -59,7 +67,17 @@ _ROLES_ZH = {
 }
 
 
+_EXTREME = re.compile(r"(?P<n>\d+)-bar (?P<side>high|low)(?: of (?P<item>.+))?")
+
+
 def _label(text: str) -> str:
+    extreme = _EXTREME.fullmatch(text)
+    if extreme is not None:
+        # as the spec renderer says it: 前20根K线的最高价, 前20根K线收盘价的最高值
+        side = "高" if extreme["side"] == "high" else "低"
+        if extreme["item"] is None:
+            return f"前{extreme['n']}根K线的最{side}价"
+        return f"前{extreme['n']}根K线{_label(extreme['item'])}的最{side}值"
     return " ".join(_FIELDS_ZH.get(part, part) for part in text.split(" "))
 
 
@@ -160,7 +178,11 @@ _ZH: list[Rule] = [
         lambda m: f"单独的“{_word(m['w'])}”：沿用前面的 {_label(m['a'])} 和 {_label(m['b'])}",
     ),
     (
-        re.compile(r"'(?P<w>.+)' read as (?P<a>\S+) (?P<op>[<>]=?) (?P<b>\S+)"),
+        re.compile(r"'(?P<w>.+)' without a direction: read as crosses above"),
+        lambda m: f"“{_word(m['w'])}”未说明方向：读作上穿",
+    ),
+    (
+        re.compile(r"'(?P<w>.+)' read as (?P<a>.+?) (?P<op>[<>]=?) (?P<b>.+)"),
         lambda m: f"“{_word(m['w'])}”读作 {_label(m['a'])} {m['op']} {_label(m['b'])}",
     ),
 ]

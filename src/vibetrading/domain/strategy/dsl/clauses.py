@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from vibetrading.domain.indicators import find_indicator
 from vibetrading.domain.strategy.dsl.cursor import Context
 from vibetrading.domain.strategy.dsl.grammar import ConditionParser
+from vibetrading.domain.strategy.dsl.lexicon import SIGNAL_WORDS
 from vibetrading.domain.strategy.dsl.patterns import Match, match_at, patterns_for
 from vibetrading.domain.strategy.dsl.tokens import Token
+from vibetrading.domain.strategy.dsl.vocabulary import fold
 
 __all__ = ["QUIET_KEYS", "Clauses", "Rule", "is_quiet", "read_clauses"]
 
@@ -32,6 +35,8 @@ QUIET_KEYS = frozenset({"WHEN", "WHEN_END", "THEN", ":", "AND", "OR", "OF", "TO"
 """Function words that carry no content of their own; never quoted back as unparsed."""
 _STRIPPED = frozenset({"WHEN", "WHEN_END", "THEN", ":"})
 _EDGE = frozenset({"AND", "OR", "AFTER", "OF", "TO"})
+_BEFORE_SIGNAL = frozenset({"CROSS_ABOVE", "CROSS_BELOW", "GT", "LT", "GE", "LE", "EQ", "NE",
+                            "IT"})  # fmt: skip
 
 
 @dataclass
@@ -220,7 +225,7 @@ def _clean(tokens: list[Token]) -> list[Token]:
     kept: list[Token] = []
     for token in tokens:
         after_dot = bool(kept) and kept[-1].kind == "punct" and kept[-1].key == "."
-        if token.kind == "fill" and not after_dot:
+        if token.kind == "fill" and not after_dot and not _names_signal(kept, token):
             continue
         if token.key in _STRIPPED and token.kind in ("word", "punct"):
             continue
@@ -230,6 +235,20 @@ def _clean(tokens: list[Token]) -> list[Token]:
     while kept and kept[-1].kind == "word" and kept[-1].key in _EDGE and not _is_later(kept):
         kept.pop()
     return kept
+
+
+def _names_signal(kept: list[Token], token: Token) -> bool:
+    # "MACD crosses above signal", "the MACD signal", MACD上穿其信号: an indicator's signal
+    # output, which the relation grammar reads; a filler word anywhere else
+    if fold(token.text) not in SIGNAL_WORDS or not kept:
+        return False
+    before = kept[-1]
+    if before.kind == "word" and before.key == "OF" and len(kept) > 1:
+        before = kept[-2]
+    if before.kind == "ind":
+        info = find_indicator(before.key)
+        return info is not None and "signal" in info.outputs
+    return before.kind == "word" and before.key in _BEFORE_SIGNAL
 
 
 def _is_later(tokens: list[Token]) -> bool:

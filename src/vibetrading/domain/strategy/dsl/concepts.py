@@ -49,6 +49,7 @@ __all__ = [
     "new_extreme",
     "percent_move",
     "pullback",
+    "side_of",
     "threshold",
     "touch",
     "volume_surge",
@@ -76,7 +77,31 @@ def label(node: Any) -> str:
         return format_number(node.value)
     if isinstance(node, PriceField):
         return node.field
+    if isinstance(node, Highest | Lowest):
+        side = "high" if isinstance(node, Highest) else "low"
+        text = f"{node.bars}-bar {side}"
+        item = node.item
+        is_own_field = isinstance(item, PriceField) and item.field == side and not item.symbol
+        return text if is_own_field else f"{text} of {label(item)}"
     return str(node.kind)
+
+
+def side_of(node: Any) -> Side | None:
+    """Return the side a line bounds: "above" for an upper one, "below" for a lower one.
+
+    Upper lines are N-bar highs, upper bands and highs (also some bars ago); a constant,
+    an average or the close has no side (None).
+    """
+    if isinstance(node, Lag):
+        return side_of(node.item)
+    output = getattr(node, "output", None)
+    if isinstance(node, Highest) or output == "upper":
+        return "above"
+    if isinstance(node, Lowest) or output == "lower":
+        return "below"
+    if isinstance(node, PriceField) and node.field in ("high", "low"):
+        return "above" if node.field == "high" else "below"
+    return None
 
 
 def threshold(context: Context, subject: Any, *, low: bool) -> Compare:

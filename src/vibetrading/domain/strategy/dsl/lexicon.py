@@ -7,14 +7,16 @@ registry. Colloquial phrases that stand for a whole condition ("oversold", 金�
 concept keys that the grammar expands, with the assumption it made spelled out.
 
 Crossing words (events) and state words follow SEMANTICS.md: CROSS_ABOVE/CROSS_BELOW and
-TURN_POS/TURN_NEG are events; GT, LT, GE, LE, IS_POS, IS_NEG and TOUCH are states.
+TURN_POS/TURN_NEG are events; GT, LT, GE, LE, IS_POS, IS_NEG and TOUCH are states. A bare
+"breaks" / 突破 sits in CROSS_ABOVE but takes its side from the level it breaks: below an
+N-day low or a lower band, above anything else (``relations.py``).
 """
 
 # Chinese phrases keep their own punctuation on purpose.
 
 from __future__ import annotations
 
-__all__ = ["EN_WORDS", "PRICE_WORDS", "TIMEFRAME_WORDS", "ZH_WORDS"]
+__all__ = ["EN_WORDS", "PRICE_WORDS", "SIGNAL_WORDS", "TIMEFRAME_WORDS", "ZH_WORDS"]
 
 EN_WORDS: dict[str, tuple[str, ...]] = {
     "BUY": ("buy", "buys", "go long", "goes long", "going long", "long", "enter", "enter long",
@@ -44,7 +46,9 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
                     "climb above", "pushes above", "push above", "moves above", "move above",
                     "rises over", "goes above", "go above", "jumps above", "pops above",
                     "moves back above", "gets back above", "recovers above", "reclaims",
-                    "crosses back above", "rises back above", "breaks out over"),
+                    "crosses back above", "rises back above", "breaks out over",
+                    "breaks", "break", "broke", "breaking", "break through", "broke through",
+                    "breaking through", "broke out above", "breaking out above"),
     "CROSS_BELOW": ("crosses below", "cross below", "crossed below", "crossing below",
                     "crosses under", "cross under", "crossed under", "crosses down through",
                     "breaks below", "break below", "broke below", "breaks down below",
@@ -55,7 +59,7 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
                     "dips under", "slips under", "sinks under", "falls beneath",
                     "drops beneath", "sinks beneath", "dips beneath", "slips beneath",
                     "moves back below", "crosses back below", "falls back below",
-                    "drops back below"),
+                    "drops back below", "broke down below", "breaking down below"),
     "GT": ("is above", "are above", "above", "is over", "over", "exceeds", "exceed",
            "is more than", "more than", "is greater than", "greater than", "is higher than",
            "higher than", ">", "stays above", "remains above", "holds above", "is still above",
@@ -115,8 +119,9 @@ EN_WORDS: dict[str, tuple[str, ...]] = {
     "OVERBOUGHT": ("overbought", "is overbought", "gets overbought", "becomes overbought",
                    "overbought territory", "overbought zone", "in overbought territory"),
     "BREAKOUT": ("breakout", "breaks out", "break out", "breaking out", "a breakout",
-                 "breakouts"),
-    "BREAKDOWN": ("breakdown", "breaks down", "break down", "breaking down", "a breakdown"),
+                 "breakouts", "broke out"),
+    "BREAKDOWN": ("breakdown", "breaks down", "break down", "breaking down", "a breakdown",
+                  "broke down"),
     "PULLBACK": ("pullback", "pulls back", "pull back", "pullbacks", "a pullback", "dip",
                  "dips", "a dip", "retracement", "retraces", "buy the dip", "pulled back"),
     "RED_TO": ("histogram turns positive", "histogram flips positive",
@@ -293,6 +298,9 @@ ZH_WORDS: dict[str, tuple[str, ...]] = {
              "你", "它的", "时点", "立刻", "也就是", "帮忙", "写", "一个", "个股", "之后再",
              "就行", "即可", "好", "吗", "所以", "于", "让", "去", "来", "点", "条件", "图"),
 }  # fmt: skip
+
+SIGNAL_WORDS = frozenset({"signal", "信号"})
+"""Filler words that name an indicator's signal output after MACD or a relation word."""
 
 PRICE_WORDS: dict[str, tuple[str, ...]] = {
     "close": ("price", "prices", "close", "closing price", "the close", "stock price",

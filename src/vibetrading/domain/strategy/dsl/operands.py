@@ -20,6 +20,7 @@ from typing import Any
 from vibetrading.domain.indicators import REGISTRY, IndicatorInfo
 from vibetrading.domain.strategy.dsl.canon import canonical_indicator
 from vibetrading.domain.strategy.dsl.cursor import Cursor
+from vibetrading.domain.strategy.dsl.lexicon import SIGNAL_WORDS
 from vibetrading.domain.strategy.dsl.numbers import format_number
 from vibetrading.domain.strategy.dsl.tokens import Token
 from vibetrading.domain.strategy.dsl.vocabulary import fold
@@ -396,6 +397,8 @@ class OperandParser(Cursor):
 
 
 def _output_names(token: Any, info: IndicatorInfo) -> list[str]:
+    if fold(token.text) in SIGNAL_WORDS:  # "MACD signal", MACD信号: a filler word elsewhere
+        return ["signal"] if "signal" in info.outputs else []
     if token.options:
         return [out for name, out in token.options if name == info.name]
     try:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vibetrading.domain.indicators import find_indicator
 from vibetrading.domain.strategy.dsl import concepts
 from vibetrading.domain.strategy.dsl.canon import canonical_indicator
 from vibetrading.domain.strategy.dsl.concepts import Side
+from vibetrading.domain.strategy.dsl.lexicon import SIGNAL_WORDS
 from vibetrading.domain.strategy.dsl.operands import OperandParser
 from vibetrading.domain.strategy.dsl.tokens import Token
+from vibetrading.domain.strategy.dsl.vocabulary import fold
 from vibetrading.domain.strategy.expr import (
     Arithmetic,
     Compare,
@@ -22,6 +25,7 @@ from vibetrading.domain.strategy.expr import (
     Constant,
     Cross,
     ForBars,
+    IndicatorRef,
     PriceField,
     all_of,
 )
@@ -37,6 +41,11 @@ _COMPARE_OPS: dict[str, CompareOp] = {
     "NE": "!=",
 }
 _BREAKOUT_TEXT = ("突破", "breaks out", "break out")
+# "breaks" with no above/below: the side comes from the level (see concepts.side_of)
+_BARE_BREAKS = frozenset({"breaks", "break", "broke", "breaking", "breaks through",
+                          "break through", "broke through", "breaking through", "突破",
+                          "有效突破"})  # fmt: skip
+_NO_SIDE = "'{word}' without a direction: read as crosses above"
 _CLOSE = PriceField(field="close")
 _AVERAGES = ("sma", "ema", "wma")
 _EXTREMES = ("highest", "lowest")
@@ -175,25 +184,78 @@ class RelationParser(OperandParser):
 
     def compare(self, left: Any, word: Token) -> Any:
         op = _COMPARE_OPS[word.key]
-        right = self.value()
+        own = self.own_signal(left)
+        right = own[1] if own else self.value()
         if right is None:
             return self.repeat_last(left, word, lambda a, b: Compare(op=op, left=a, right=b))
-        left = self.subject(left, right)
-        right = self.other_side(left, right)
+        left = own[0] if own else self.subject(left, right)
+        right = self.sibling_output(left, self.other_side(left, right))
         return self.remember(Compare(op=op, left=left, right=right))
 
     def cross(self, left: Any, word: Token) -> Any:
         above = word.key == "CROSS_ABOVE"
-        direction: Side = "above" if above else "below"
-        right = self.value()
+        is_bare = fold(word.text) in _BARE_BREAKS
+        # "breaks under the 20-day low" says its side; "the break of the 20-day high" not
+        side = self.take("GT", "LT") if is_bare else None
+        if side is not None:
+            above, is_bare = side.key == "GT", False
+        elif is_bare:
+            self.skip("OF")
+        own = self.own_signal(left)
+        right = own[1] if own else self.value()
         if right is None and any(w in word.text.casefold() for w in _BREAKOUT_TEXT):
             return self.remember(concepts.breakout(self.context, None, up=above))
+        direction: Side = "above" if above else "below"
         if right is None:
+            last = self.context.last
+            if is_bare and last is not None:
+                direction = concepts.side_of(last[1]) or "above"
             build = lambda a, b: Cross(direction=direction, left=a, right=b)  # noqa: E731
             return self.repeat_last(left, word, build)
-        left = self.subject(left, right)
-        right = self.other_side(left, right)
+        left = own[0] if own else self.subject(left, right)
+        right = self.sibling_output(left, self.other_side(left, right))
+        if is_bare:
+            return self.remember(self.bare_break(left, right, word))
         return self.remember(Cross(direction=direction, left=left, right=right))
+
+    def bare_break(self, left: Any, right: Any, word: Token) -> Cross:
+        # a bare "breaks" / 突破: below a lower line, above an upper one; otherwise above,
+        # which English says as an assumption (突破 alone reads upwards in Chinese)
+        side = concepts.side_of(right)
+        found = Cross(direction=side or "above", left=left, right=right)
+        if side is None and word.lang == "en":
+            self.context.note(found, _NO_SIDE.format(word=fold(word.text)))
+        return found
+
+    def own_signal(self, left: Any) -> tuple[Any, Any] | None:
+        # "MACD crosses above (its) signal": the subject's own signal output
+        subject = left if left is not None else self.context.subject
+        mark = self.pos
+        self.skip("IT", "OF")
+        token = self.peek()
+        is_signal = token is not None and fold(token.text) in SIGNAL_WORDS
+        if is_signal and isinstance(subject, IndicatorRef):
+            info = find_indicator(subject.name)
+            if info is not None and "signal" in info.outputs and subject.output != "signal":
+                self.advance()
+                if left is None:
+                    used = concepts.label(subject)
+                    self._subject_note = f"no subject given: used {used} from before"
+                return subject, subject.model_copy(update={"output": "signal"})
+        self.pos = mark
+        return None
+
+    def sibling_output(self, left: Any, right: Any) -> Any:
+        # "MACD(8,21,5) crosses above the signal line": the signal of that same MACD,
+        # not a default MACD(12,26,9)
+        if not (isinstance(left, IndicatorRef) and isinstance(right, IndicatorRef)):
+            return right
+        same = left.name == right.name and left.output != right.output
+        notes = self.context.notes.get(id(right), (None, []))[1]
+        defaulted = any(" not given: used " in text for text in notes)
+        if not (same and defaulted and right.input is None and right.symbol is None):
+            return right
+        return left.model_copy(update={"output": right.output})
 
     def touch(self, left: Any, word: Token) -> Any:
         right = self.value()
