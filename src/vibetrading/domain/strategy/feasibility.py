@@ -204,7 +204,15 @@ def _compare_never(node: Any) -> str | None:
     if node.left.kind == "const" and node.right.kind == "const":
         holds = _CONSTANT_OPS[node.op](node.left.value, node.right.value)
         return None if holds else f"'{formula(node)}' is always false."
-    return _conflict(_atoms_at_bar(node))
+    return _itself_never(node) or _conflict(_atoms_at_bar(node))
+
+
+def _itself_never(node: Any) -> str | None:
+    """A line crossing, or strictly above or below, itself: "MACD crosses above MACD"."""
+    strict = node.kind == "cross" or node.op in ("<", ">", "!=")
+    if strict and node.left.kind != "const" and _key(node.left) == _key(node.right):
+        return f"'{formula(node)}' compares a line with itself."
+    return None
 
 
 def _any_never(node: Any) -> str | None:
@@ -221,7 +229,9 @@ def _all_never(node: Any) -> str | None:
 
 _NEVER: dict[str, Callable[[Any], str | None]] = {
     "compare": _compare_never,
-    "cross": lambda node: _cross_never(node) or _conflict(_atoms_at_bar(node)),
+    "cross": lambda node: (
+        _itself_never(node) or _cross_never(node) or _conflict(_atoms_at_bar(node))
+    ),
     "all": _all_never,
     "any": _any_never,
     "for_bars": lambda node: never_holds(node.item),

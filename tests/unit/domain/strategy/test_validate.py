@@ -273,3 +273,27 @@ def test_validate_spec_dry_rule_says_how_close_it_came(rule, hint):
     report = validate_spec(spec_of(rule), make_bars(60))
 
     assert hint in report.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        crosses_above(indicator("macd"), indicator("macd", output="macd")),
+        crosses_below(price("close"), price("close")),
+        compare(indicator("sma", period=20), ">", indicator("sma", period=20)),
+        all_of(compare(RSI, "<", 30), compare(price("close"), "<", price("close"))),
+    ],
+    ids=["macd-cross-itself", "close-cross-itself", "sma-above-itself", "inside-all"],
+)
+def test_validate_spec_line_against_itself_can_never_hold(entry):
+    report = validate_spec(spec_of(entry, compare(RSI, ">", 70)))
+
+    assert not report.is_valid
+    assert "compares a line with itself" in report.errors[0]
+
+
+def test_validate_spec_line_at_or_above_itself_is_not_an_error():
+    report = validate_spec(spec_of(compare(FAST, ">=", FAST), compare(RSI, ">", 70)))
+
+    assert report.is_valid
+    assert not any("itself" in e for e in report.errors)
