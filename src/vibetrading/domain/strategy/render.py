@@ -195,6 +195,12 @@ def render_spec(spec: StrategySpec, lang: Language = "en") -> str:
     return text[0].upper() + text[1:]
 
 
+def _extreme_label(bars: int, *, high: bool, lang: Language) -> str:
+    if lang == "zh":
+        return f"{bars}根K线{'高点' if high else '低点'}"
+    return f"{bars}-bar {'high' if high else 'low'}"
+
+
 def name_spec(spec: StrategySpec, lang: Language = "en") -> str:
     """Return a short name for `spec` from its indicators and instruments."""
     labels: list[str] = []
@@ -202,6 +208,8 @@ def name_spec(spec: StrategySpec, lang: Language = "en") -> str:
         for node in walk(rule) if rule is not None else []:
             if node.kind == "indicator":
                 labels.append(get_indicator(node.name).label(node.params, None).split(".")[0])
+            elif node.kind in ("highest", "lowest"):
+                labels.append(_extreme_label(node.bars, high=node.kind == "highest", lang=lang))
     shown = " / ".join(list(dict.fromkeys(labels))[:3])
     universe = ", ".join(symbol_name(code, lang) for code in spec.universe[:3])
     if lang == "zh":

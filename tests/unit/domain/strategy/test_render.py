@@ -32,7 +32,7 @@ from vibetrading.domain.strategy.expr import (
     crosses_below,
     indicator,
 )
-from vibetrading.domain.strategy.render import format_percent, render_spec
+from vibetrading.domain.strategy.render import format_percent, name_spec, render_spec
 from vibetrading.domain.strategy.spec import Risk, Sizing, StrategySpec
 from vibetrading.domain.strategy.validate import validate_spec
 
@@ -283,3 +283,19 @@ def test_format_percent_fraction_reads_back_exactly(fraction, expected):
     text = format_percent(fraction)
 
     assert text == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "name"),
+    [
+        ("en", "20-bar high / 10-bar low strategy on BTC/USDT"),
+        ("zh", "比特币 20根K线高点 / 10根K线低点策略"),
+    ],
+)
+def test_name_spec_names_channel_breakouts_by_their_highs_and_lows(lang: str, name: str) -> None:
+    spec = parse_strategy(
+        "buy BTC when price breaks the 20-day high, sell when it breaks the 10-day low"
+    ).spec
+    assert spec is not None
+
+    assert name_spec(spec, lang) == name  # type: ignore[arg-type]
