@@ -12,7 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from vibetrading.cli.inputs import read_bars_file, read_code_file, read_spec_file
-from vibetrading.domain.strategy.assumption_words import localize_assumptions
+from vibetrading.domain.strategy.assumption_words import (
+    localize_assumptions,
+    localize_note,
+    localize_notes,
+)
 
 __all__ = ["safety_table", "strategy_app"]
 
@@ -79,7 +83,7 @@ def _print_text(console: Console, result: Any) -> None:
     for title, lines, style in (
         ("assumed", localize_assumptions(result.assumptions, result.language), "dim"),
         ("not understood", [repr(u) for u in result.unparsed], "yellow"),
-        ("warning", result.warnings, "yellow"),
+        ("warning", localize_notes(result.warnings, result.language), "yellow"),
         ("error", result.errors, "bold red"),
     ):
         for line in lines:
@@ -87,7 +91,7 @@ def _print_text(console: Console, result: Any) -> None:
     for suggestion in result.suggestions:
         console.print(
             f"[cyan]suggestion:[/] set {suggestion['field']} = {suggestion['value']} "
-            f"({suggestion['reason']})"
+            f"({localize_note(suggestion['reason'], result.language)})"
         )
 
 

@@ -168,6 +168,7 @@ def test_chinese_card_shows_chinese_assumptions_and_direction(run_ui):
         await user.should_see(marker="strategy-name", retries=50)
         await user.should_see("RSI 未给出周期：使用 14")
         await user.should_see("做多")
+        await user.should_see("未设止盈")
         await user.should_not_see("period not given")
 
     run_ui(scenario)

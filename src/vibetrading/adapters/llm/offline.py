@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from vibetrading.domain.strategy import Risk, StrategySpec
-from vibetrading.domain.strategy.assumption_words import localize_assumptions
+from vibetrading.domain.strategy.assumption_words import localize_assumptions, localize_notes
 from vibetrading.domain.strategy.dsl.tokens import tokenize
 from vibetrading.domain.strategy.expr import all_of, compare, indicator, price
 from vibetrading.domain.strategy.render import name_spec, render_spec
@@ -121,7 +121,7 @@ class OfflineDrafter:
         ]
         if parsed.unparsed:
             lines.append(words["unparsed"].format(words=", ".join(parsed.unparsed)))
-        lines += parsed.warnings
+        lines += localize_notes(parsed.warnings, parsed.language)
         return StrategyDraft(
             spec=parsed.spec,
             language=parsed.language,

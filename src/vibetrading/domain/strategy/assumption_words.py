@@ -1,10 +1,11 @@
-"""The parser's assumptions in the reader's language.
+"""The parser's assumptions, warnings and suggestion reasons in the reader's language.
 
 The parser records what it assumed as short English sentences ("RSI period not given:
 used 14"); those stay the stable, machine-readable form in JSON outputs. A person reading
 a Chinese idea sees them in Chinese: ``localize_assumption(text, "zh")`` matches each
 sentence against the parser's phrasings and fills the Chinese one. A sentence it does not
-know is returned unchanged, never dropped.
+know is returned unchanged, never dropped. ``localize_note`` reads the parser's and the
+validator's warnings and suggestion reasons the same way.
 
     >>> localize_assumption("RSI period not given: used 14", "zh")
     'RSI 未给出周期：使用 14'
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-__all__ = ["localize_assumption", "localize_assumptions"]
+__all__ = ["localize_assumption", "localize_assumptions", "localize_note", "localize_notes"]
 
 _FIELDS_ZH = {
     "close": "收盘价",
@@ -188,11 +189,60 @@ _ZH: list[Rule] = [
 ]
 
 
+_RULE_ROLES_ZH = {"buy": "买入", "sell": "卖出", "short": "做空", "cover": "平空"}
+_BASIS_ZH = {
+    "a common default": "常用的默认值",
+    "about three typical bar ranges (3 x ATR 14)": "约三根K线的典型波幅（3 × ATR 14）",
+}
+
+
+def _levels(text: str) -> str:
+    parts = re.findall(r"a (\d+%) (stop-loss|take-profit)", text)
+    return "和".join(f"{x}{'止损' if kind == 'stop-loss' else '止盈'}" for x, kind in parts)
+
+
+# warnings and suggestion reasons of the parser and the validator
+_ZH_NOTES: list[Rule] = [
+    (
+        re.compile(
+            r"No exit: there is no exit rule and no stop-loss, take-profit, trailing stop or "
+            r"holding limit, so every position would be held to the end of the data\. "
+            r"Suggested: (?P<l>.+) \(not applied until you accept them\)\."
+        ),
+        lambda m: (
+            "没有出场：既没有卖出规则，也没有止损、止盈、移动止损或持有期限，每笔持仓都会"
+            f"一直拿到数据结束。建议：{_levels(m['l'])}（接受后才会生效）。"
+        ),
+    ),
+    (
+        re.compile(r"No condition was found for the (?P<r>\w+) rule\."),
+        lambda m: f"没有找到{_RULE_ROLES_ZH.get(m['r'], m['r'])}规则的条件。",
+    ),
+    (
+        re.compile(r"No stop-loss given; (?P<x>\d+%) below the entry price is (?P<b>.+)\."),
+        lambda m: f"未设止损；入场价下方 {m['x']} 是{_BASIS_ZH.get(m['b'], m['b'])}。",
+    ),
+    (
+        re.compile(r"No take-profit given; (?P<x>\d+%) above the entry is twice the stop\."),
+        lambda m: f"未设止盈；入场价上方 {m['x']}，是止损的两倍。",
+    ),
+    (
+        re.compile(
+            r"No position size given; each entry invests 100% of equity\. Accept it, or "
+            r"lower the value \(0\.5 = half\) to risk less per trade\."
+        ),
+        lambda m: (
+            "未设仓位；每次入场投入全部权益。可以接受，或调低数值（0.5 = 一半）以降低每笔风险。"
+        ),
+    ),
+]
+
+
 def localize_assumption(text: str, language: str) -> str:
     """Return the parser's assumption `text` in `language` ("en" or "zh")."""
     if language != "zh":
         return text
-    for pattern, build in _ZH:
+    for pattern, build in (*_ZH, *_ZH_NOTES):
         match = pattern.fullmatch(text)
         if match is not None:
             return build(match)
@@ -202,3 +252,8 @@ def localize_assumption(text: str, language: str) -> str:
 def localize_assumptions(texts: Iterable[str], language: str) -> list[str]:
     """Return every assumption of `texts` in `language`, in order."""
     return [localize_assumption(text, language) for text in texts]
+
+
+# the same reading serves the parser's warnings and the validator's suggestion reasons
+localize_note = localize_assumption
+localize_notes = localize_assumptions

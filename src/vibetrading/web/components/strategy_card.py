@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vibetrading.domain.strategy.assumption_words import localize_assumptions
+from vibetrading.domain.strategy.assumption_words import localize_assumptions, localize_notes
 from vibetrading.web.i18n import Lang, t
 from vibetrading.web.state import Proposal
 
@@ -56,7 +56,7 @@ def strategy_card(
     from nicegui import ui
 
     spec = proposal.spec
-    suggestions = [str(s.get("reason", s)) for s in proposal.suggestions]
+    suggestions = localize_notes([str(s.get("reason", s)) for s in proposal.suggestions], lang)
     with ui.card().classes("vt-strategy-card w-full").props("flat bordered") as card:
         with ui.row().classes("items-center justify-between w-full"):
             ui.label(spec.name).classes("text-base font-semibold").mark("strategy-name")
@@ -68,7 +68,8 @@ def strategy_card(
         ui.label(proposal.rules).classes("text-sm").mark("strategy-rules")
         assumptions = localize_assumptions(proposal.assumptions, lang)
         _bullets(t("card.assumptions", lang), assumptions, icon="info", tone="text-info")
-        _bullets(t("card.warnings", lang), proposal.warnings, icon="warning", tone="text-warning")
+        warnings = localize_notes(proposal.warnings, lang)
+        _bullets(t("card.warnings", lang), warnings, icon="warning", tone="text-warning")
         _bullets(t("card.suggestions", lang), suggestions, icon="lightbulb", tone="text-accent")
         safety_badge(proposal.safety, lang=lang)
         with ui.row().classes("gap-2 mt-1"):

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from vibetrading.domain.strategy import assumption_words
-from vibetrading.domain.strategy.assumption_words import localize_assumption, localize_assumptions
+from vibetrading.domain.strategy.assumption_words import (
+    localize_assumption,
+    localize_assumptions,
+    localize_note,
+)
 from vibetrading.domain.strategy.dsl import parse_strategy
 
 CORPUS = Path(__file__).parents[3] / "golden" / "strategy_corpus.json"
@@ -79,3 +83,41 @@ def test_chinese_idea_prints_chinese_assumptions_in_the_cli() -> None:
     assert result.exit_code == 0
     assert "RSI 未给出周期：使用 14" in result.output
     assert "period not given" not in result.output
+
+
+def test_every_warning_and_suggestion_of_the_chinese_corpus_reads_in_chinese() -> None:
+    from vibetrading.services.strategies import read_strategy
+
+    cases = json.loads(CORPUS.read_text(encoding="utf-8"))["cases"]
+    notes: set[str] = set()
+    for case in cases:
+        if case["group"] == "zh":
+            result = read_strategy(case["text"])
+            notes |= set(result.warnings) | {s["reason"] for s in result.suggestions}
+    untranslated = sorted(n for n in notes if not _CJK.search(localize_note(n, "zh")))
+
+    assert len(notes) >= 4
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("No condition was found for the sell rule.", "没有找到卖出规则的条件。"),
+        (
+            "No stop-loss given; 7% below the entry price is about three typical bar ranges "
+            "(3 x ATR 14).",
+            "未设止损；入场价下方 7% 是约三根K线的典型波幅（3 × ATR 14）。",
+        ),
+        (
+            "No exit: there is no exit rule and no stop-loss, take-profit, trailing stop or "
+            "holding limit, so every position would be held to the end of the data. Suggested: "
+            "a 7% stop-loss and a 14% take-profit (not applied until you accept them).",
+            "没有出场：既没有卖出规则，也没有止损、止盈、移动止损或持有期限，每笔持仓都会"
+            "一直拿到数据结束。建议：7%止损和14%止盈（接受后才会生效）。",
+        ),
+    ],
+)
+def test_validator_notes_read_in_chinese(english: str, chinese: str) -> None:
+    assert localize_note(english, "zh") == chinese
+    assert localize_note(english, "en") == english
