@@ -61,6 +61,10 @@ _MAX_VALUES = 10_000
 
 
 def sweep(
+    strategy: Annotated[
+        str | None,
+        typer.Option("--strategy", help="The idea in words (English or Chinese); sweep --param."),
+    ] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="A StrategySpec JSON file.")] = None,
     crossover: Annotated[
         Crossover | None, typer.Option("--crossover", help="Sweep an sma or ema crossover.")
@@ -101,11 +105,13 @@ def sweep(
     from vibetrading.errors import ConfigError
     from vibetrading.services.sweeps import SweepRequest
 
-    if (spec is None) == (crossover is None):
-        raise ConfigError("Give exactly one of --spec FILE or --crossover sma|ema.")
+    if [strategy, spec, crossover].count(None) != 2:
+        raise ConfigError(
+            "Give exactly one of --strategy TEXT, --spec FILE or --crossover sma|ema."
+        )
     request = SweepRequest(
         crossover=None if crossover is None else crossover.value,
-        spec=read_spec_file(spec) if spec else None,
+        spec=_read_spec(strategy, spec, symbol),
         fast=tuple(int(v) for v in parse_values(fast, "--fast", whole=True)) if fast else (),
         slow=tuple(int(v) for v in parse_values(slow, "--slow", whole=True)) if slow else (),
         grid=_parse_params(param),
@@ -128,6 +134,16 @@ def sweep(
         console.file.write(json.dumps(outcome_json(outcome, top=top), indent=2) + "\n")
         return
     console.print(_render(outcome, top=top))
+
+
+def _read_spec(strategy: str | None, path: Path | None, symbols: list[str] | None) -> Any:
+    if path is not None:
+        return read_spec_file(path)
+    if strategy is None:
+        return None
+    from vibetrading.services.strategies import strategy_spec
+
+    return strategy_spec(strategy, default_symbol=(symbols or ["SPX"])[0])
 
 
 def _run(request: Any) -> SweepOutcome:
@@ -283,10 +299,10 @@ def heatmap_rows(grid: pd.DataFrame, *, best: tuple[Any, Any] | None = None) -> 
     finite = values[~(values != values)]  # drop NaN without numpy's nan helpers
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = (high - low) or 1.0
-    label_width = max(len(str(v)) for v in grid.index) + 1
+    label_width = max(len(_compact(v)) for v in grid.index) + 1
     rows = [Text(" " * label_width + _column_labels(grid.columns), style="dim")]
     for label, line in zip(grid.index, values, strict=True):
-        text = Text(f"{label!s:>{label_width - 1}} ", style="dim")
+        text = Text(f"{_compact(label):>{label_width - 1}} ", style="dim")
         for column, value in zip(grid.columns, line, strict=True):
             if value != value:  # NaN: a pair that was not tried
                 text.append("  ")
@@ -301,11 +317,20 @@ def heatmap_rows(grid: pd.DataFrame, *, best: tuple[Any, Any] | None = None) -> 
 
 
 def _column_labels(columns: Any) -> str:
-    # Every other column label, each over its two-character cell.
-    cells = []
-    for position, value in enumerate(columns):
-        cells.append(f"{value!s:<4}" if position % 2 == 0 else "")
-    return "".join(cells)
+    # A label every `stride` columns, each starting over its two-character cell, with
+    # room for the longest label and a space.
+    labels = [_compact(value) for value in columns]
+    stride = max(1, math.ceil((max(map(len, labels), default=1) + 1) / 2))
+    return "".join(
+        f"{label:<{2 * stride}}" for position, label in enumerate(labels) if position % stride == 0
+    ).rstrip()
+
+
+def _compact(value: Any) -> str:
+    # 60.0 -> "60", 0.05 -> "0.05": a grid axis label as short as it reads
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _render(outcome: SweepOutcome, *, top: int) -> Group:

@@ -78,6 +78,16 @@ def read_strategy(text: str, *, default_symbol: str = "SPX") -> ParsedStrategy:
     return result
 
 
+def strategy_spec(text: str, *, default_symbol: str = "SPX") -> StrategySpec:
+    """Return the spec of the idea `text`, or raise SpecError saying why there is none."""
+    parsed = read_strategy(text, default_symbol=default_symbol)
+    if parsed.spec is None:
+        words = ", ".join(repr(w) for w in parsed.unparsed)
+        unparsed = [f"Not understood: {words}."] if words else []
+        raise SpecError(" ".join(unparsed + parsed.errors) or "The text yields no strategy.")
+    return parsed.spec
+
+
 def check_spec(spec: StrategySpec) -> list[str]:
     """Raise SpecError when `spec` can never run as meant; return its warnings otherwise."""
     check = validate_spec(spec)

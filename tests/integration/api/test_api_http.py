@@ -453,3 +453,36 @@ def test_sweep_runs_as_job(client: TestClient, register: Register, bearer: Beare
     assert final["result"]["rows"] == 4
     assert final["result"]["metric"] == "sharpe"
     assert neither.status_code == 400
+
+
+def test_sweep_takes_an_idea_in_words(
+    client: TestClient, register: Register, bearer: Bearer
+) -> None:
+    headers = bearer(register())
+
+    job = client.post(
+        "/api/v1/sweep/run",
+        json={
+            "strategy": "buy when RSI(14) is below 30 and sell above 70",
+            "grid": {"entry.right.value": [20, 30]},
+            "symbols": ["SPX"],
+            "start": "2010-01-01",
+            "end": "2014-12-31",
+        },
+        headers=headers,
+    ).json()
+    for _ in range(400):
+        final = client.get(f"/api/v1/jobs/{job['id']}", headers=headers).json()
+        if final["state"] in {"succeeded", "failed"}:
+            break
+        time.sleep(0.05)
+    nonsense = client.post(
+        "/api/v1/sweep/run",
+        json={"strategy": "blah blah", "grid": {"entry.right.value": [20]}},
+        headers=headers,
+    )
+
+    assert final["state"] == "succeeded", final
+    assert final["result"]["rows"] == 2
+    assert nonsense.status_code == 422
+    assert "blah blah" in nonsense.json()["detail"]

@@ -114,6 +114,22 @@ def test_sweep_spec_param_grid_sweeps_any_path(bars_csv, tmp_path):
     assert document["parameters"] == ["entry.right.value", "entry.left.params.period"]
 
 
+def test_sweep_strategy_text_sweeps_the_parsed_spec(bars_csv):
+    result = run(
+        "--strategy", "buy when RSI(14) is below 30 and sell above 70",
+        "--param", "entry.right.value=20:40:10", "--data", bars_csv, "--format", "json",
+    )  # fmt: skip
+
+    document = json.loads(result.stdout)
+    assert document["backtests"] == 3
+    assert document["parameters"] == ["entry.right.value"]
+
+
+def test_sweep_strategy_text_that_yields_nothing_names_the_words(bars_csv):
+    with pytest.raises(SpecError, match="Not understood: 'blah blah'"):
+        run("--strategy", "blah blah", "--param", "entry.right.value=20:40:10", "--data", bars_csv)
+
+
 def test_sweep_spec_without_two_moving_averages_raises_spec_error(bars_csv, tmp_path):
     rsi = indicator("rsi", period=14)
     path = tmp_path / "rsi.json"
@@ -139,12 +155,21 @@ def test_sweep_symbol_uses_bundled_real_data():
     [
         ["--fast", "5", "--slow", "50"],
         ["--crossover", "sma", "--spec", "x.json", "--fast", "5", "--slow", "50"],
+        ["--crossover", "sma", "--strategy", "buy when RSI < 30", "--fast", "5", "--slow", "50"],
         ["--crossover", "sma", "--fast", "5:1:1", "--slow", "50"],
         ["--crossover", "sma", "--fast", "5.5", "--slow", "50"],
         ["--crossover", "sma", "--fast", "5", "--slow", "50", "--walk-forward", "10"],
         ["--crossover", "sma", "--fast", "5", "--slow", "50", "--param", "nothing"],
     ],
-    ids=["no-strategy", "two-strategies", "backwards-range", "fraction", "walk", "param"],
+    ids=[
+        "no-strategy",
+        "two-strategies",
+        "crossover-and-text",
+        "backwards-range",
+        "fraction",
+        "walk",
+        "param",
+    ],
 )
 def test_sweep_bad_arguments_raise_config_error(args, bars_csv):
     with pytest.raises(ConfigError):
@@ -174,3 +199,17 @@ def test_heatmap_rows_mark_best_and_leave_missing_cells_blank():
     assert len(rows) == 3
     assert rows[2].plain.endswith("  ◆◆")
     assert rows[1].plain.endswith("░░▓▓")
+
+
+def test_heatmap_labels_are_compact_and_never_run_together():
+    grid = pd.DataFrame(
+        [[1.0, 2.0, 3.0, 4.0, 5.0]] * 2, index=[20.0, 25.0], columns=[60.0, 65.0, 70.0, 75.0, 80.0]
+    )
+    wide = pd.DataFrame([[1.0] * 4], index=[5], columns=[100, 110, 120, 130])
+
+    header = heatmap_rows(grid)[0].plain
+    wide_header = heatmap_rows(wide)[0].plain
+
+    assert header.split() == ["60", "70", "80"]
+    assert heatmap_rows(grid)[1].plain.startswith("20 ")
+    assert wide_header.split() == ["100", "120"]

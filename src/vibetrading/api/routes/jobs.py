@@ -23,6 +23,7 @@ from vibetrading.errors import ConfigError, VibeTradingError
 from vibetrading.services.container import ApiServices
 from vibetrading.services.problems import problem_document
 from vibetrading.services.records import ListQuery
+from vibetrading.services.strategies import strategy_spec
 
 __all__ = ["SweepIn", "error_event", "router", "websocket_user"]
 
@@ -56,6 +57,9 @@ class SweepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     crossover: Literal["sma", "ema"] | None = None
     spec: dict[str, Any] | None = None
+    strategy: str | None = Field(
+        default=None, max_length=4000, description="The idea in words; sweep it with grid."
+    )
     fast: list[Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=list, max_length=50)
     slow: list[Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=list, max_length=50)
     grid: dict[str, list[Any]] | None = None
@@ -69,9 +73,15 @@ class SweepIn(BaseModel):
 @router.post("/sweep/run", status_code=202, response_model=JobOut)
 async def run_sweep(body: SweepIn, user_id: CurrentUser, services: Services) -> JobOut:
     """Queue a parameter sweep; its result (best and top rows) is on ``GET /jobs/{id}``."""
-    if (body.crossover is None) == (body.spec is None):
-        raise ConfigError("Give exactly one of crossover or spec.")
-    job = await run_in_threadpool(services.jobs.submit, user_id, "sweep", body.model_dump())
+    if [body.crossover, body.spec, body.strategy].count(None) != 2:
+        raise ConfigError("Give exactly one of crossover, spec or strategy.")
+    payload = body.model_dump()
+    text = payload.pop("strategy")
+    if text is not None:
+        default_symbol = (body.symbols or ["SPX"])[0]
+        spec = strategy_spec(text, default_symbol=default_symbol)
+        payload["spec"] = spec.model_dump(mode="json")
+    job = await run_in_threadpool(services.jobs.submit, user_id, "sweep", payload)
     return JobOut.of(job)
 
 
