@@ -110,6 +110,16 @@ def test_offline_drafter_summary_in_chinese_without_trades():
     assert "n/a" in text
 
 
+def test_offline_drafter_chinese_summary_names_the_benchmark_in_chinese():
+    result = {
+        "symbols": ["SPX"], "start": "a", "end": "b", "bars": 10, "num_trades": 2,
+        "benchmark_label": "SPX buy & hold", "summary": {"benchmark_return": 0.5},
+    }  # fmt: skip
+
+    assert "基准（SPX 买入持有）：+50.00%" in OfflineDrafter().summarise(result, language="zh")
+    assert "Benchmark (SPX buy & hold)" in OfflineDrafter().summarise(result, language="en")
+
+
 # -- backtests as jobs --------------------------------------------------------------------
 
 

@@ -147,8 +147,11 @@ class OfflineDrafter:
             win_rate=_percent(stats.get("win_rate")),
         )
         if result.get("benchmark_label") and stats.get("benchmark_return") is not None:
+            label = str(result["benchmark_label"])
+            if language == "zh" and label.endswith(" buy & hold"):
+                label = label.removesuffix(" buy & hold") + " 买入持有"
             text += words["benchmark"].format(
-                label=result["benchmark_label"],
+                label=label,
                 benchmark_return=_percent(stats["benchmark_return"], signed=True),
             )
         if not result.get("num_trades"):
