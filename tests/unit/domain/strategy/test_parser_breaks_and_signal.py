@@ -250,9 +250,8 @@ def test_parse_strategy_line_crossing_itself_is_a_contradiction(text):
     result = parse_strategy(text)
 
     assert result.spec is None
-    assert any(
-        e.startswith("Contradiction:") and "compares a line with itself" in e for e in result.errors
-    )
+    assert any("can never hold" in e and "compares a line with itself" in e for e in result.errors)
+    assert len([e for e in result.errors if "itself" in e]) == 1
 
 
 def test_parse_strategy_alternative_against_itself_is_a_warning():
@@ -266,3 +265,25 @@ def test_parse_strategy_line_at_or_above_itself_is_not_reported():
     result = parse_strategy("buy when RSI >= RSI and RSI < 30")
 
     assert not any("itself" in message for message in result.errors + result.warnings)
+
+
+# -- possessives ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("buy when MACD crosses above MACD's signal", "MACD(12,26,9).macd crosses above"),
+        ("buy when Apple’s RSI is below 30", "RSI(14) < 30"),
+        ("buy when RSI is below 30, sell when it's above 70", "RSI(14) < 30"),
+    ],
+    ids=["macd-s-signal", "curly-apostrophe", "it-s"],
+)
+def test_parse_strategy_possessive_s_adds_nothing(text, entry):
+    from vibetrading.domain.strategy.formula import formula
+
+    result = parse_strategy(text)
+
+    assert result.spec is not None, result.errors
+    assert result.unparsed == []
+    assert formula(result.spec.entry).startswith(entry)

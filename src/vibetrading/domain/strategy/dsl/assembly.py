@@ -1,8 +1,8 @@
 """Put the pieces together: settings into risk and sizing, rules into entry and exit.
 
 Two different values for one setting ("stop loss 5%" and "stop loss 10%", "all in" and
-"half") are a contradiction and reported as an error, never resolved silently; so is a
-rule that compares a line with itself ("MACD crosses above MACD"), which never fires.
+"half") are a contradiction and reported as an error, never resolved silently. (A rule
+that compares a line with itself is caught by ``validate_spec``, which every parse runs.)
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Any
 from vibetrading.domain.strategy.dsl.numbers import format_number
 from vibetrading.domain.strategy.dsl.patterns import Match
 from vibetrading.domain.strategy.dsl.rules import ParsedRule
-from vibetrading.domain.strategy.expr import Lag, any_of, walk
-from vibetrading.domain.strategy.formula import formula
+from vibetrading.domain.strategy.expr import Lag, any_of
 from vibetrading.domain.strategy.spec import Sizing
 
 __all__ = ["Options", "Rules", "combine_rules", "read_options"]
@@ -23,9 +22,6 @@ __all__ = ["Options", "Rules", "combine_rules", "read_options"]
 _RISK = ("stop_loss", "take_profit", "trailing_stop")
 _SIZING = ("percent_equity", "fixed_cash", "fixed_quantity", "equal_weight", "volatility_target")
 _FRACTIONS = ("percent_equity", "volatility_target")
-_RULE_NAMES = {"entry": "entry", "exit": "exit", "short_entry": "short entry",
-               "short_exit": "short exit"}  # fmt: skip
-_NEVER_ON_ITSELF = ("cross", ">", "<", "!=")
 
 
 @dataclass
@@ -164,41 +160,4 @@ def combine_rules(parsed: list[ParsedRule], options: Options) -> Rules:
     if options.hold_bars and found.entry is not None:
         held = Lag(bars=options.hold_bars, item=found.entry)
         found.exit = any_of(found.exit, held) if found.exit is not None else held
-    _check_self_comparisons(found)
     return found
-
-
-def _check_self_comparisons(found: Rules) -> None:
-    for name, role in _RULE_NAMES.items():
-        rule = getattr(found, name)
-        if rule is None:
-            continue
-        reason = _never_fires(rule)
-        if reason is not None:
-            found.errors.append(
-                f"Contradiction: the {role} rule can never fire: '{reason}' compares a line "
-                "with itself."
-            )
-            continue
-        for node in walk(rule):
-            if node.kind in ("cross", "compare") and (part := _never_fires(node)):
-                found.warnings.append(
-                    f"Part of the {role} rule can never hold: '{part}' compares a line with itself."
-                )
-
-
-def _never_fires(node: Any) -> str | None:
-    # the text of a part that makes `node` false on every bar: a line crossing itself or
-    # strictly above/below itself, unless an alternative ("or") or a "not" rescues it
-    kind = node.kind
-    if kind in ("cross", "compare"):
-        is_never = (node.kind if kind == "cross" else node.op) in _NEVER_ON_ITSELF
-        return formula(node) if is_never and node.left == node.right else None
-    if kind == "all":
-        return next((r for item in node.items if (r := _never_fires(item))), None)
-    if kind == "any":
-        reasons = [_never_fires(item) for item in node.items]
-        return None if None in reasons else reasons[0]
-    if kind in ("for_bars", "within_bars", "lag"):
-        return _never_fires(node.item)
-    return None

@@ -109,6 +109,8 @@ class _Scanner:
 
     def step(self, i: int) -> int:
         char = self.folded[i]
+        if char == "'" and self.is_possessive(i):
+            return i + 2  # "MACD's signal", "Apple's RSI", "it's": the 's adds nothing
         if (char.isspace() and char != "\n") or char in _SKIP:
             return i + 1
         if char in _SEPARATORS or (char == "." and self.is_sentence_end(i)):
@@ -122,6 +124,15 @@ class _Scanner:
             self.depth += {"(": 1, ")": -1}.get(char, 0)
             return self.add("punct", char, i, i + 1)
         return self.unknown(i)
+
+    def is_possessive(self, i: int) -> bool:
+        after = self.folded[i + 2 : i + 3]
+        return (
+            i > 0
+            and self.folded[i - 1].isalnum()
+            and self.folded[i + 1 : i + 2] == "s"
+            and not (after.isalnum() or after == "_")
+        )
 
     def is_sentence_end(self, i: int) -> bool:
         following = self.folded[i + 1 : i + 2]
