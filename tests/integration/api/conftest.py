@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -131,3 +132,23 @@ def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
 def bearer() -> Callable[[dict[str, Any]], dict[str, str]]:
     """Return the function making the Authorization header of a token answer."""
     return _bearer
+
+
+WaitFinal = Callable[[str, dict[str, str]], dict[str, Any]]
+FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+@pytest.fixture
+def wait_final(client: TestClient) -> WaitFinal:
+    """Return a function polling GET `path` until its job or run is final (30 s at most)."""
+
+    def wait(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for _ in range(600):
+            body = client.get(path, headers=headers).json()
+            if body.get("state", body.get("status")) in FINAL_STATES:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"{path} did not finish: {body}")
+
+    return wait

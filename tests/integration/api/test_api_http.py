@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from vibetrading.settings import Settings
 pytestmark = pytest.mark.integration
 Register = Callable[..., dict[str, Any]]
 Bearer = Callable[[dict[str, Any]], dict[str, str]]
+WaitFinal = Callable[[str, dict[str, str]], dict[str, Any]]
 SMA = {"kind": "indicator", "name": "sma"}
 
 
@@ -427,7 +427,9 @@ def test_openapi_documents_problem_schema(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_sweep_runs_as_job(client: TestClient, register: Register, bearer: Bearer) -> None:
+def test_sweep_runs_as_job(
+    client: TestClient, register: Register, bearer: Bearer, wait_final: WaitFinal
+) -> None:
     headers = bearer(register())
 
     job = client.post(
@@ -442,11 +444,7 @@ def test_sweep_runs_as_job(client: TestClient, register: Register, bearer: Beare
         },
         headers=headers,
     ).json()
-    for _ in range(400):
-        final = client.get(f"/api/v1/jobs/{job['id']}", headers=headers).json()
-        if final["state"] in {"succeeded", "failed"}:
-            break
-        time.sleep(0.05)
+    final = wait_final(f"/api/v1/jobs/{job['id']}", headers)
     neither = client.post("/api/v1/sweep/run", json={"symbols": ["SPX"]}, headers=headers)
 
     assert final["state"] == "succeeded", final
@@ -456,7 +454,7 @@ def test_sweep_runs_as_job(client: TestClient, register: Register, bearer: Beare
 
 
 def test_sweep_takes_an_idea_in_words(
-    client: TestClient, register: Register, bearer: Bearer
+    client: TestClient, register: Register, bearer: Bearer, wait_final: WaitFinal
 ) -> None:
     headers = bearer(register())
 
@@ -471,11 +469,7 @@ def test_sweep_takes_an_idea_in_words(
         },
         headers=headers,
     ).json()
-    for _ in range(400):
-        final = client.get(f"/api/v1/jobs/{job['id']}", headers=headers).json()
-        if final["state"] in {"succeeded", "failed"}:
-            break
-        time.sleep(0.05)
+    final = wait_final(f"/api/v1/jobs/{job['id']}", headers)
     nonsense = client.post(
         "/api/v1/sweep/run",
         json={"strategy": "blah blah", "grid": {"entry.right.value": [20]}},

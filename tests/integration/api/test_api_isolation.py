@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.testclient import TestClient
 pytestmark = pytest.mark.integration
 Register = Callable[..., dict[str, Any]]
 Bearer = Callable[[dict[str, Any]], dict[str, str]]
+WaitFinal = Callable[[str, dict[str, str]], dict[str, Any]]
 
 SMA = {"kind": "indicator", "name": "sma"}
 SPEC = {
@@ -32,17 +32,8 @@ SPEC = {
 }
 
 
-def _wait_final(client: TestClient, path: str, headers: dict[str, str]) -> dict[str, Any]:
-    for _ in range(200):
-        body: dict[str, Any] = client.get(path, headers=headers).json()
-        if body.get("status", body.get("state")) in {"succeeded", "failed", "cancelled"}:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"{path} did not finish")
-
-
 def test_user_b_cannot_see_or_change_user_a_objects(
-    client: TestClient, register: Register, bearer: Bearer
+    client: TestClient, register: Register, bearer: Bearer, wait_final: WaitFinal
 ) -> None:
     alice, bob = bearer(register()), bearer(register())
     strategy = client.post(
@@ -57,7 +48,7 @@ def test_user_b_cannot_see_or_change_user_a_objects(
         "/api/v1/chat/strategy", json={"message": "buy SPX when RSI < 30"}, headers=alice
     )
     conversation = client.get("/api/v1/conversations", headers=alice).json()["items"][0]
-    _wait_final(client, f"/api/v1/backtest/{run['id']}", alice)
+    wait_final(f"/api/v1/backtest/{run['id']}", alice)
 
     attempts = [
         client.get(f"/api/v1/strategies/{strategy['id']}", headers=bob),
