@@ -83,8 +83,9 @@ def test_english_idea_to_dashboard_with_trade_markers(page, server_url, shot):
     expect(card).to_contain_text("stop loss 5%")
     summary = page.locator(".q-card", has_text="Backtest finished").first
     expect(summary.locator(".js-plotly-plot")).to_have_count(1, timeout=120_000)  # sparkline
+    expect(summary.locator(".js-plotly-plot .main-svg").first).to_be_visible()  # drawn
     expect(page).to_have_url(re.compile(r".*/\?c=\w+"))
-    shot(page, "en-chat-card")
+    shot(page, "en-chat-card", full_page=False)
     _copilot_result_to_dashboard(page, open_dashboard="Open dashboard")
     page.wait_for_timeout(1_500)  # let plotly finish drawing before the screenshot
 
@@ -103,8 +104,14 @@ def test_chinese_idea_to_dashboard_with_trade_markers(page, server_url, shot):
     expect(page.get_by_text("回车发送 · Shift+回车换行")).to_be_visible()
 
     _ask(page, IDEA_ZH)
-    expect(page.locator(".vt-strategy-card").first).to_contain_text("止损5%")
-    shot(page, "zh-chat-card")
+    card = page.locator(".vt-strategy-card").first
+    expect(card).to_contain_text("止损5%")
+    expect(card).to_contain_text("做多")
+    expect(card).to_contain_text("未指定标的：使用 SPX")  # assumptions read in Chinese
+    expect(card).not_to_contain_text("no instrument named")
+    summary = page.locator(".q-card", has_text="回测完成").first
+    expect(summary.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=120_000)
+    shot(page, "zh-chat-card", full_page=False)
     _copilot_result_to_dashboard(page, open_dashboard="打开回测面板")
     page.wait_for_timeout(1_500)
 
