@@ -31,6 +31,7 @@ from vibetrading.cli.inputs import (
     read_signals_file,
     read_spec_file,
 )
+from vibetrading.domain.strategy.assumption_words import localize_notes
 
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestOutcome
@@ -230,9 +231,10 @@ def render_outcome(outcome: BacktestOutcome) -> Group:
         )
     ]
     parts.append(_trade_table(outcome))
-    for line in outcome.assumptions:
+    language = outcome.spec.metadata.language if outcome.spec else "en"
+    for line in localize_notes(outcome.assumptions, language):
         parts.append(Text(f"assumed: {line}", style="dim"))
-    for line in outcome.warnings:
+    for line in localize_notes(outcome.warnings, language):
         parts.append(Text(f"warning: {line}", style="yellow"))
     if outcome.safety is not None:
         checks = outcome.safety.get("checks", [])

@@ -84,7 +84,7 @@ def _print_text(console: Console, result: Any) -> None:
         ("assumed", localize_assumptions(result.assumptions, result.language), "dim"),
         ("not understood", [repr(u) for u in result.unparsed], "yellow"),
         ("warning", localize_notes(result.warnings, result.language), "yellow"),
-        ("error", result.errors, "bold red"),
+        ("error", localize_notes(result.errors, result.language), "bold red"),
     ):
         for line in lines:
             console.print(f"[{style}]{title}:[/] {line}")

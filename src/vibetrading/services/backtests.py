@@ -74,6 +74,21 @@ class BacktestOutcome:
     safety: dict[str, Any] | None = None
 
 
+def _why_no_entries(
+    spec: StrategySpec | None,
+    bars: Mapping[str, pd.DataFrame],
+    entries: Mapping[str, pd.Series],
+) -> list[str]:
+    """Say, for a spec that never entered on its one symbol, how close each rule came."""
+    if spec is None or len(bars) != 1 or any(bool(e.any()) for e in entries.values()):
+        return []
+    from vibetrading.domain.strategy.validate import validate_spec
+
+    name, frame = next(iter(bars.items()))
+    report = validate_spec(spec, frame, symbol=name)
+    return [w for w in report.warnings if "never held on the data" in w]
+
+
 class BacktestService:
     """Run backtests over the market-data service; code strategies go to `code_runner`."""
 
@@ -100,6 +115,7 @@ class BacktestService:
             indicators: dict[str, pd.Series] = {}
         else:
             entries, exits, indicators = _signals(request, spec, bars)
+            report.warnings += _why_no_entries(spec, bars, entries)
         step(0.5, "simulating")
         benchmark, label = self._benchmark(symbols, bars)
         result = run_signals(

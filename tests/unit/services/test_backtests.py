@@ -123,3 +123,20 @@ def test_backtest_spec_without_exit_warns(service):
     outcome = service.run(BacktestRequest(spec=spec, symbols=("SPX",)))
 
     assert any("No exit" in warning for warning in outcome.warnings)
+
+
+def test_backtest_that_never_enters_says_how_close_the_rule_came(service):
+    spec = StrategySpec(
+        universe=["SPX"],
+        entry=compare(indicator("rsi", period=14), "<", 1),
+        exit=compare(indicator("rsi", period=14), ">", 70),
+    )
+
+    outcome = service.run(BacktestRequest(spec=spec, symbols=("SPX",)))
+    traded = service.run(BacktestRequest(spec=rsi_spec(), symbols=("SPX",)))
+
+    assert outcome.stats["num_trades"] == 0
+    [why] = [w for w in outcome.warnings if "never held on the data" in w]
+    assert why.startswith("Entry never held on the data (5,031 bars, 1999-01-04 to 2018-12-31)")
+    assert "'RSI(14) < 1' never held; its lowest value was" in why
+    assert not any("never held" in w for w in traded.warnings)

@@ -120,6 +120,21 @@ def test_offline_drafter_chinese_summary_names_the_benchmark_in_chinese():
     assert "Benchmark (SPX buy & hold)" in OfflineDrafter().summarise(result, language="en")
 
 
+def test_offline_drafter_no_trade_summary_says_how_close_the_entry_came_in_chinese():
+    warning = (
+        "Entry never held on the data (10 bars, 2020-01-01 to 2020-01-14): 'close > 100' "
+        "never held; its highest value was 12 on 2020-01-03."
+    )
+    result = {"symbols": ["SPX"], "start": "a", "end": "b", "bars": 10, "num_trades": 0,
+              "summary": {}, "warnings": [warning]}  # fmt: skip
+
+    text = OfflineDrafter().summarise(result, language="zh")
+
+    assert text.endswith("入场条件在数据上从未成立（10 根K线，2020-01-01 至 2020-01-14）："
+                         "“close > 100”从未成立；最高值为 12（2020-01-03）。")  # fmt: skip
+    assert warning in OfflineDrafter().summarise(result, language="en")
+
+
 # -- backtests as jobs --------------------------------------------------------------------
 
 

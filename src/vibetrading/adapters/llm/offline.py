@@ -109,7 +109,9 @@ class OfflineDrafter:
             message = (
                 words["no_change"].format(text=text.strip()[:80])
                 if current is not None
-                else words["failed"].format(errors=" ".join(parsed.errors))
+                else words["failed"].format(
+                    errors=" ".join(localize_notes(parsed.errors, parsed.language))
+                )
             )
             return StrategyDraft(
                 spec=None, language=parsed.language, reply=message, errors=tuple(parsed.errors)
@@ -156,6 +158,9 @@ class OfflineDrafter:
             )
         if not result.get("num_trades"):
             text += words["no_trades"]
+            why = [w for w in result.get("warnings") or [] if "never held on the data" in w]
+            gap = "" if language == "zh" else " "
+            text += "".join(gap + line for line in localize_notes(why, language))
         elif (stats.get("max_drawdown") or 0) < -0.3:
             text += words["deep"]
         return text

@@ -238,11 +238,137 @@ _ZH_NOTES: list[Rule] = [
 ]
 
 
+_RULE_LABELS_ZH = {
+    "Entry": "入场条件",
+    "Exit": "出场条件",
+    "Short entry": "做空入场条件",
+    "Short exit": "做空出场条件",
+}
+_EXTREMES_ZH = {"highest": "最高", "lowest": "最低", "closest": "最接近的"}
+_LABEL = r"(?P<l>Entry|Exit|Short entry|Short exit)"
+_QUOTED = r"'(?P<t>[^']+)'"
+
+
+def _range(text: str) -> str:
+    if match := re.fullmatch(r"between (\S+) and (\S+)", text):
+        return f"在 {match[1]} 到 {match[2]} 之间"
+    if match := re.fullmatch(r"at (least|most) (\S+)", text):
+        return f"{'不低于' if match[1] == 'least' else '不高于'} {match[2]}"
+    return text
+
+
+# why a condition can never hold, or always holds (feasibility and the data checks)
+_ZH_REASONS: list[Rule] = [
+    (
+        re.compile(r"'(?P<a>[^']+)' and '(?P<b>[^']+)' can never hold together\."),
+        lambda m: f"“{m['a']}”与“{m['b']}”不可能同时成立。",
+    ),
+    (
+        re.compile(
+            r"(?P<i>\S+) is (?P<r>between \S+ and \S+|at least \S+|at most \S+); "
+            + _QUOTED
+            + r" can never hold\."
+        ),
+        lambda m: f"{m['i']} 的取值{_range(m['r'])}，“{m['t']}”永远不会成立。",
+    ),
+    (
+        re.compile(
+            r"(?P<i>\S+) is (?P<r>between \S+ and \S+|at least \S+|at most \S+), so "
+            + _QUOTED
+            + r" can never happen\."
+        ),
+        lambda m: f"{m['i']} 的取值{_range(m['r'])}，“{m['t']}”永远不会发生。",
+    ),
+    (
+        re.compile(
+            r"(?P<i>\S+) is (?P<r>between \S+ and \S+|at least \S+|at most \S+); "
+            + _QUOTED
+            + r" always holds\."
+        ),
+        lambda m: f"{m['i']} 的取值{_range(m['r'])}，“{m['t']}”总是成立。",
+    ),
+    (
+        re.compile(_QUOTED + r" compares a line with itself\."),
+        lambda m: f"“{m['t']}”把一条线和它自己比较。",
+    ),
+    (re.compile(_QUOTED + r" is always false\."), lambda m: f"“{m['t']}”恒为假。"),
+    (re.compile(_QUOTED + r" is always true\."), lambda m: f"“{m['t']}”恒为真。"),
+    (
+        re.compile(_QUOTED + r" never held; the closest gap was (?P<g>\S+) on (?P<w>\S+)\."),
+        lambda m: f"“{m['t']}”从未成立；最接近时相差 {m['g']}（{m['w']}）。",
+    ),
+    (
+        re.compile(
+            _QUOTED + r" never held; its (?P<k>highest|lowest|closest) value was (?P<v>\S+) "
+            r"on (?P<w>\S+)\."
+        ),
+        lambda m: f"“{m['t']}”从未成立；{_EXTREMES_ZH[m['k']]}值为 {m['v']}（{m['w']}）。",
+    ),
+    (
+        re.compile(
+            _QUOTED + r" never happened; (?P<s>.+) stayed (?P<d>above|below) it on every "
+            r"bar\."
+        ),
+        lambda m: (
+            f"“{m['t']}”从未发生；{m['s']} 每根K线都在它{'上方' if m['d'] == 'above' else '下方'}。"
+        ),
+    ),
+    (
+        re.compile(_QUOTED + r" never held; (?P<s>.+) had no value yet \(too few bars\)\."),
+        lambda m: f"“{m['t']}”从未成立；{m['s']} 还没有数值（K线太少）。",
+    ),
+    (
+        re.compile(r"each of its conditions held on some bars, but never all together\."),
+        lambda m: "每个条件都在某些K线上成立过，但从未同时成立。",
+    ),
+]
+
+
+def _reasons(text: str) -> str:
+    # one or more reason sentences, each ending with "." before the next quote or the end
+    parts = re.split(r"(?<=\.) (?=['A-Za-z])", text)
+    out = []
+    for part in parts:
+        for pattern, build in _ZH_REASONS:
+            if (match := pattern.fullmatch(part)) is not None:
+                out.append(build(match))
+                break
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+_ZH_VALIDATION: list[Rule] = [
+    (
+        re.compile(_LABEL + r" can never hold: (?P<r>.+)"),
+        lambda m: f"{_RULE_LABELS_ZH[m['l']]}永远不会成立：{_reasons(m['r'])}",
+    ),
+    (
+        re.compile(_LABEL + r": one alternative can never hold: (?P<r>.+)"),
+        lambda m: f"{_RULE_LABELS_ZH[m['l']]}：其中一个备选条件永远不会成立：{_reasons(m['r'])}",
+    ),
+    (
+        re.compile(_LABEL + r": (?P<r>.+) It filters nothing\."),
+        lambda m: f"{_RULE_LABELS_ZH[m['l']]}：{_reasons(m['r'])}它什么也没有过滤。",
+    ),
+    (
+        re.compile(
+            _LABEL + r" never held on the data \((?P<n>[\d,]+) bars, (?P<a>\S+) to (?P<b>\S+)\): "
+            r"(?P<r>.+)"
+        ),
+        lambda m: (
+            f"{_RULE_LABELS_ZH[m['l']]}在数据上从未成立（{m['n']} 根K线，{m['a']} 至 {m['b']}）："
+            f"{_reasons(m['r'])}"
+        ),
+    ),
+]
+
+
 def localize_assumption(text: str, language: str) -> str:
     """Return the parser's assumption `text` in `language` ("en" or "zh")."""
     if language != "zh":
         return text
-    for pattern, build in (*_ZH, *_ZH_NOTES):
+    for pattern, build in (*_ZH, *_ZH_NOTES, *_ZH_VALIDATION):
         match = pattern.fullmatch(text)
         if match is not None:
             return build(match)

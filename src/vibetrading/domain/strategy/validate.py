@@ -227,7 +227,7 @@ def _check_data(
         found = [hint for hint in hints if hint]
         if not found:
             found = ["each of its conditions held on some bars, but never all together."]
-        span = f"{length} bars, {data_span(compiler.index)}"
+        span = f"{length:,} bars, {data_span(compiler.index)}"
         report._add(report.warnings, f"{label} never held on the data ({span}): {' '.join(found)}")
 
 

@@ -121,3 +121,49 @@ def test_every_warning_and_suggestion_of_the_chinese_corpus_reads_in_chinese() -
 def test_validator_notes_read_in_chinese(english: str, chinese: str) -> None:
     assert localize_note(english, "zh") == chinese
     assert localize_note(english, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "Entry can never hold: 'RSI(14) > 80' and 'RSI(14) < 20' can never hold together.",
+            "入场条件永远不会成立：“RSI(14) > 80”与“RSI(14) < 20”不可能同时成立。",
+        ),
+        (
+            "Entry can never hold: RSI(14) is between 0 and 100; 'RSI(14) > 120' can never hold.",
+            "入场条件永远不会成立：RSI(14) 的取值在 0 到 100 之间，“RSI(14) > 120”永远不会成立。",
+        ),
+        (
+            "Exit: one alternative can never hold: 'RSI(14) > RSI(14)' compares a line with "
+            "itself.",
+            "出场条件：其中一个备选条件永远不会成立：“RSI(14) > RSI(14)”把一条线和它自己比较。",
+        ),
+        (
+            "Entry never held on the data (5,031 bars, 1999-01-04 to 2018-12-31): 'close > "
+            "100000' never held; its highest value was 2,930.75 on 2018-09-20.",
+            "入场条件在数据上从未成立（5,031 根K线，1999-01-04 至 2018-12-31）：“close > "
+            "100000”从未成立；最高值为 2,930.75（2018-09-20）。",
+        ),
+        (
+            "Entry never held on the data (100 bars, 2020-01-01 to 2020-05-01): each of its "
+            "conditions held on some bars, but never all together.",
+            "入场条件在数据上从未成立（100 根K线，2020-01-01 至 2020-05-01）：每个条件都在某些K线上"
+            "成立过，但从未同时成立。",
+        ),
+    ],
+    ids=["together", "range", "alternative", "data-closest", "data-together"],
+)
+def test_validation_messages_read_in_chinese(english: str, chinese: str) -> None:
+    assert localize_note(english, "zh") == chinese
+
+
+def test_contradiction_of_a_chinese_idea_reads_in_chinese_in_the_cli() -> None:
+    from typer.testing import CliRunner
+
+    from vibetrading.cli.main import app
+
+    result = CliRunner().invoke(app, ["strategy", "parse", "RSI高于80且RSI低于20时买入"])
+
+    assert result.exit_code == 1
+    assert "入场条件永远不会成立：“RSI(14) > 80”与“RSI(14) < 20”不可能同时成立。" in result.output

@@ -186,7 +186,7 @@ def test_validate_spec_rule_that_never_fires_reports_the_closest_value(spx):
     assert report.signal_counts["entries"] == 0
     assert report.signal_counts["exits"] > 0
     message = next(w for w in report.warnings if w.startswith("Entry never held"))
-    assert "(5031 bars, 1999-01-04 to 2018-12-31)" in message
+    assert "(5,031 bars, 1999-01-04 to 2018-12-31)" in message
     assert "'RSI(14) < 10' never held; its lowest value was 13.64 on 2001-09-21." in message
 
 
