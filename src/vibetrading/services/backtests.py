@@ -82,11 +82,10 @@ def _why_no_entries(
     """Say, for a spec that never entered on its one symbol, how close each rule came."""
     if spec is None or len(bars) != 1 or any(bool(e.any()) for e in entries.values()):
         return []
-    from vibetrading.domain.strategy.validate import validate_spec
+    from vibetrading.domain.strategy.validate import data_warnings
 
     name, frame = next(iter(bars.items()))
-    report = validate_spec(spec, frame, symbol=name)
-    return [w for w in report.warnings if "never held on the data" in w]
+    return data_warnings(spec, frame, symbol=name)
 
 
 class BacktestService:

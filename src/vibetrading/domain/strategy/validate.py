@@ -25,7 +25,14 @@ from vibetrading.domain.strategy.formula import formula
 from vibetrading.domain.strategy.spec import StrategySpec
 from vibetrading.errors import SpecError
 
-__all__ = ["RULE_NAMES", "Suggestion", "ValidationReport", "suggest_exits", "validate_spec"]
+__all__ = [
+    "RULE_NAMES",
+    "Suggestion",
+    "ValidationReport",
+    "data_warnings",
+    "suggest_exits",
+    "validate_spec",
+]
 
 RULE_NAMES: dict[str, tuple[str, str]] = {
     "entry": ("Entry", "entries"),
@@ -269,3 +276,16 @@ def validate_spec(
             symbol = spec.universe[0]
         _check_data(report, spec, bars, symbol)
     return report
+
+
+def data_warnings(
+    spec: StrategySpec, bars: pd.DataFrame, *, symbol: str | None = None
+) -> list[str]:
+    """Return the data check of `validate_spec` alone, for a spec already known sound.
+
+    One warning, with the closest it came, for each rule of `spec` that never held on
+    `bars`; nothing when every rule held at least once.
+    """
+    report = ValidationReport()
+    _check_data(report, spec, bars, symbol)
+    return report.warnings
