@@ -31,7 +31,7 @@ from vibetrading.cli.inputs import (
     read_signals_file,
     read_spec_file,
 )
-from vibetrading.domain.strategy.assumption_words import localize_notes
+from vibetrading.domain.strategy.message_words import localize_notes
 
 if TYPE_CHECKING:
     from vibetrading.services.backtests import BacktestOutcome

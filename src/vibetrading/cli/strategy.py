@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vibetrading.cli.inputs import read_bars_file, read_code_file, read_spec_file
-from vibetrading.domain.strategy.assumption_words import (
-    localize_assumptions,
+from vibetrading.domain.strategy.message_words import (
     localize_note,
     localize_notes,
 )
@@ -81,7 +80,7 @@ def _print_text(console: Console, result: Any) -> None:
         console.print(f"[bold]{result.spec.name}[/]")
         console.print(result.spec.explanation)
     for title, lines, style in (
-        ("assumed", localize_assumptions(result.assumptions, result.language), "dim"),
+        ("assumed", localize_notes(result.assumptions, result.language), "dim"),
         ("not understood", [repr(u) for u in result.unparsed], "yellow"),
         ("warning", localize_notes(result.warnings, result.language), "yellow"),
         ("error", localize_notes(result.errors, result.language), "bold red"),

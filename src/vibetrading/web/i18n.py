@@ -145,7 +145,6 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "chart.trailing_stop": {"en": "Trailing stop", "zh": "移动止损"},
     "chart.end": {"en": "End of data", "zh": "数据结束"},
     "chart.benchmark": {"en": "Benchmark", "zh": "基准"},
-    "chart.buy_hold": {"en": "buy & hold", "zh": "买入持有"},
     "month.jan": {"en": "Jan", "zh": "1月"},
     "month.feb": {"en": "Feb", "zh": "2月"},
     "month.mar": {"en": "Mar", "zh": "3月"},

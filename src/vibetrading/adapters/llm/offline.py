@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from vibetrading.domain.strategy import Risk, StrategySpec
-from vibetrading.domain.strategy.assumption_words import localize_assumptions, localize_notes
 from vibetrading.domain.strategy.dsl.tokens import tokenize
 from vibetrading.domain.strategy.expr import all_of, compare, indicator, price
+from vibetrading.domain.strategy.message_words import localize_note, localize_notes
 from vibetrading.domain.strategy.render import name_spec, render_spec
 from vibetrading.services.copilot_prompts import detect_language
 from vibetrading.services.ports import StrategyDraft
@@ -119,7 +119,7 @@ class OfflineDrafter:
         lines = [words["new"].format(name=parsed.spec.name, explanation=parsed.spec.explanation)]
         lines += [
             words["assumed"].format(line=a)
-            for a in localize_assumptions(parsed.assumptions, parsed.language)
+            for a in localize_notes(parsed.assumptions, parsed.language)
         ]
         if parsed.unparsed:
             lines.append(words["unparsed"].format(words=", ".join(parsed.unparsed)))
@@ -149,11 +149,8 @@ class OfflineDrafter:
             win_rate=_percent(stats.get("win_rate")),
         )
         if result.get("benchmark_label") and stats.get("benchmark_return") is not None:
-            label = str(result["benchmark_label"])
-            if language == "zh" and label.endswith(" buy & hold"):
-                label = label.removesuffix(" buy & hold") + " 买入持有"
             text += words["benchmark"].format(
-                label=label,
+                label=localize_note(str(result["benchmark_label"]), language),
                 benchmark_return=_percent(stats["benchmark_return"], signed=True),
             )
         if not result.get("num_trades"):

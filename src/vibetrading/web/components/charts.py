@@ -21,6 +21,7 @@ import pandas as pd
 
 from vibetrading.domain.backtest import report_charts as rc
 from vibetrading.domain.backtest.stats import benchmark_equity, monthly_returns
+from vibetrading.domain.strategy.message_words import localize_note
 from vibetrading.web.i18n import Lang, t
 
 __all__ = [
@@ -66,10 +67,7 @@ def benchmark_name(label: str | None, lang: Lang) -> str:
     """Return the benchmark's label in `lang` ("SPX buy & hold" -> "SPX 买入持有")."""
     if not label:
         return t("chart.benchmark", lang)
-    suffix = " buy & hold"
-    if label.endswith(suffix):
-        return f"{label[: -len(suffix)]} {t('chart.buy_hold', lang)}"
-    return label
+    return localize_note(label, lang)
 
 
 def figure_dict(figure: Any) -> dict[str, Any]:

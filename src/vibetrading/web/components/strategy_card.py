@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vibetrading.domain.strategy.assumption_words import localize_assumptions, localize_notes
+from vibetrading.domain.strategy.message_words import localize_notes
 from vibetrading.web.i18n import Lang, t
 from vibetrading.web.state import Proposal
 
@@ -66,7 +66,7 @@ def strategy_card(
                     ui.badge(str(chip)).props("outline")
         ui.label(t("card.rules", lang)).classes("text-xs uppercase tracking-wide opacity-70")
         ui.label(proposal.rules).classes("text-sm").mark("strategy-rules")
-        assumptions = localize_assumptions(proposal.assumptions, lang)
+        assumptions = localize_notes(proposal.assumptions, lang)
         _bullets(t("card.assumptions", lang), assumptions, icon="info", tone="text-info")
         warnings = localize_notes(proposal.warnings, lang)
         _bullets(t("card.warnings", lang), warnings, icon="warning", tone="text-warning")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from vibetrading.domain.strategy.assumption_words import localize_assumption
 from vibetrading.domain.strategy.dsl import canonical_indicator, parse_strategy
 from vibetrading.domain.strategy.dsl.concepts import label, side_of
 from vibetrading.domain.strategy.expr import (
@@ -18,6 +17,7 @@ from vibetrading.domain.strategy.expr import (
     Lowest,
     PriceField,
 )
+from vibetrading.domain.strategy.message_words import localize_note
 
 CLOSE = PriceField(field="close")
 HIGH_20 = Highest(bars=20, item=PriceField(field="high"))
@@ -161,8 +161,8 @@ def test_parse_strategy_touch_of_an_extreme_names_the_window():
     ],
     ids=lambda value: value if value.isascii() else "",
 )  # fmt: skip
-def test_localize_assumption_reads_new_phrasings_in_chinese(english, chinese):
-    assert localize_assumption(english, "zh") == chinese
+def test_localize_note_reads_new_phrasings_in_chinese(english, chinese):
+    assert localize_note(english, "zh") == chinese
 
 
 # -- "signal" after MACD ---------------------------------------------------------------

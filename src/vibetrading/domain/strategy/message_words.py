@@ -1,15 +1,14 @@
-"""The parser's assumptions, warnings and suggestion reasons in the reader's language.
+"""The parser's and the validator's messages in the reader's language.
 
-The parser records what it assumed as short English sentences ("RSI period not given:
-used 14"); those stay the stable, machine-readable form in JSON outputs. A person reading
-a Chinese idea sees them in Chinese: ``localize_assumption(text, "zh")`` matches each
-sentence against the parser's phrasings and fills the Chinese one. A sentence it does not
-know is returned unchanged, never dropped. ``localize_note`` reads the parser's and the
-validator's warnings and suggestion reasons the same way.
+The parser and the validator write short English sentences ("RSI period not given: used
+14", "No stop-loss given; ...", "Entry can never hold: ..."); those stay the stable,
+machine-readable form in JSON outputs. A person reading a Chinese idea sees them in
+Chinese: ``localize_note(text, "zh")`` matches each sentence against their phrasings and
+fills the Chinese one. A sentence it does not know is returned unchanged, never dropped.
 
-    >>> localize_assumption("RSI period not given: used 14", "zh")
+    >>> localize_note("RSI period not given: used 14", "zh")
     'RSI 未给出周期：使用 14'
-    >>> localize_assumption("no instrument named: used SPX", "en")
+    >>> localize_note("no instrument named: used SPX", "en")
     'no instrument named: used SPX'
 """
 
@@ -21,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-__all__ = ["localize_assumption", "localize_assumptions", "localize_note", "localize_notes"]
+__all__ = ["localize_note", "localize_notes"]
 
 _FIELDS_ZH = {
     "close": "收盘价",
@@ -188,6 +187,11 @@ _ZH: list[Rule] = [
     ),
 ]
 
+
+_ZH.append(
+    # the benchmark a run is set against ("SPX buy & hold"), in summaries and charts
+    (re.compile(r"(?P<s>.+) buy & hold"), lambda m: f"{m['s']} 买入持有")
+)
 
 _RULE_ROLES_ZH = {"buy": "买入", "sell": "卖出", "short": "做空", "cover": "平空"}
 _BASIS_ZH = {
@@ -364,8 +368,8 @@ _ZH_VALIDATION: list[Rule] = [
 ]
 
 
-def localize_assumption(text: str, language: str) -> str:
-    """Return the parser's assumption `text` in `language` ("en" or "zh")."""
+def localize_note(text: str, language: str) -> str:
+    """Return the parser's or the validator's message `text` in `language` ("en" or "zh")."""
     if language != "zh":
         return text
     for pattern, build in (*_ZH, *_ZH_NOTES, *_ZH_VALIDATION):
@@ -375,11 +379,6 @@ def localize_assumption(text: str, language: str) -> str:
     return text
 
 
-def localize_assumptions(texts: Iterable[str], language: str) -> list[str]:
-    """Return every assumption of `texts` in `language`, in order."""
-    return [localize_assumption(text, language) for text in texts]
-
-
-# the same reading serves the parser's warnings and the validator's suggestion reasons
-localize_note = localize_assumption
-localize_notes = localize_assumptions
+def localize_notes(texts: Iterable[str], language: str) -> list[str]:
+    """Return every message of `texts` in `language`, in order."""
+    return [localize_note(text, language) for text in texts]

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from vibetrading.domain.strategy import assumption_words
-from vibetrading.domain.strategy.assumption_words import (
-    localize_assumption,
-    localize_assumptions,
-    localize_note,
-)
+from vibetrading.domain.strategy import message_words
 from vibetrading.domain.strategy.dsl import parse_strategy
+from vibetrading.domain.strategy.message_words import (
+    localize_note,
+    localize_notes,
+)
 
 CORPUS = Path(__file__).parents[3] / "golden" / "strategy_corpus.json"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -28,7 +27,7 @@ def _corpus_assumptions() -> set[str]:
 
 def test_every_assumption_the_corpus_produces_has_a_chinese_reading() -> None:
     seen = _corpus_assumptions()
-    untranslated = sorted(a for a in seen if not _CJK.search(localize_assumption(a, "zh")))
+    untranslated = sorted(a for a in seen if not _CJK.search(localize_note(a, "zh")))
 
     assert len(seen) > 30
     assert untranslated == []
@@ -57,20 +56,18 @@ def test_every_assumption_the_corpus_produces_has_a_chinese_reading() -> None:
     ],
 )
 def test_known_phrasings_read_in_chinese(english: str, chinese: str) -> None:
-    assert localize_assumption(english, "zh") == chinese
+    assert localize_note(english, "zh") == chinese
 
 
 def test_english_and_unknown_sentences_are_returned_unchanged() -> None:
     seen = sorted(_corpus_assumptions())
 
-    assert localize_assumptions(seen, "en") == seen
-    assert localize_assumption("something new the parser says", "zh") == (
-        "something new the parser says"
-    )
+    assert localize_notes(seen, "en") == seen
+    assert localize_note("something new the parser says", "zh") == ("something new the parser says")
 
 
 def test_module_examples_hold() -> None:
-    assert doctest.testmod(assumption_words).failed == 0
+    assert doctest.testmod(message_words).failed == 0
 
 
 def test_chinese_idea_prints_chinese_assumptions_in_the_cli() -> None:
