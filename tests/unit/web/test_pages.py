@@ -18,6 +18,16 @@ async def _send(user: Any, text: str) -> None:
     user.find(marker="chat-input").trigger("keydown.enter")
 
 
+async def _open_in_chinese(user: Any) -> None:
+    # the language is a per-browser choice kept in the user storage of a visited page
+    await user.open("/settings")
+    from nicegui import app
+
+    with user:
+        app.storage.user["lang"] = "zh"
+    await user.open("/")
+
+
 async def _until(predicate: Any, tries: int = 200) -> None:
     for _ in range(tries):
         if predicate():
@@ -144,12 +154,7 @@ def test_dashboard_rerun_unknown_symbol_shows_error_under_settings(run_ui):
 
 def test_chinese_language_renders_chinese_navigation(run_ui):
     async def scenario(user, state):
-        await user.open("/settings")
-        from nicegui import app
-
-        with user:
-            app.storage.user["lang"] = "zh"
-        await user.open("/")
+        await _open_in_chinese(user)
         await user.should_see("对话")
         await user.should_see("回车发送 · Shift+回车换行")
 
@@ -158,12 +163,7 @@ def test_chinese_language_renders_chinese_navigation(run_ui):
 
 def test_chinese_card_shows_chinese_assumptions_and_direction(run_ui):
     async def scenario(user, state):
-        await user.open("/settings")
-        from nicegui import app
-
-        with user:
-            app.storage.user["lang"] = "zh"
-        await user.open("/")
+        await _open_in_chinese(user)
         await _send(user, "RSI低于30买入腾讯，RSI高于70卖出，止损5%")
         await user.should_see(marker="strategy-name", retries=50)
         await user.should_see("RSI 未给出周期：使用 14")
